@@ -10,7 +10,7 @@ UNITSRC = $(sort $(wildcard tests/unit/test_*.c))
 UNITBINS = $(UNITSRC:tests/unit/%.c=build/tests/%)
 MANS = $(sort $(wildcard man/*.1))
 
-all: $(BINS)
+all: $(LIB) $(BINS)
 
 build/%.o: %.c
 	@mkdir -p $(@D)
