@@ -12,15 +12,21 @@
  *	constant   lr
  *	multistep  lr, milestones=M1/M2/..., gamma (default 0.1)
  *	step	   lr, every=S, gamma (default 0.1)
- *	exp	   lr, gamma		(lr * gamma^t)
+ *	exp	   lr, gamma, every (default 1)	(lr * gamma^floor(t/every))
  *	cosine	   lr, total=T, min (default 0)
  *	linear	   lr, total=T, end (default 0)	(straight line to end at T)
  *	onecycle   lr (the peak), total=T, pct (0.3), div (25), final_div (1e4)
  * Every kind also takes stop=T, the run's length (checked, not applied).
+ * A key may be given once; gamma is required for exp.  cosine and linear
+ * hold their final rate after total; onecycle follows PyTorch's OneCycleLR
+ * (cosine annealing, two phases), which ends at total - 1.  A linear
+ * warm-up blends from its lr to the main schedule's rate: at t < len the
+ * rate is lr + (main(t) - lr) * t / len.
  *
  * Durations (milestones, every, total, len, stop) are iterations unless
  * suffixed "ep" for epochs; "it" may be written, and "k" multiplies by
- * 1000: "32k", "91ep", "400it".  One schedule may mix units.  A schedule
+ * 1000: "32k", "91ep", "400it"; the count must be whole and positive
+ * once multiplied out.  One schedule may mix units.  A schedule
  * in epochs changes only at epoch boundaries, as a scheduler stepped once
  * per epoch does: t = floor(iter / iters_per_epoch).
  *
@@ -90,6 +96,7 @@ double	 dur_iters(struct dur, long long ipe);
 /*
  * The iterations in [0, limit) at which the rate changes, ascending, with
  * the rate from there on; returns how many were found (at most max).
+ * The first entry is always iteration 0 with the starting rate.
  * Continuous schedules (cosine, linear, exp per iteration, onecycle) change
  * at every iteration: callers check sched_is_piecewise() first.
  */
