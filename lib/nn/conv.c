@@ -1,0 +1,351 @@
+/*
+ * conv.c: 2-D convolution on CNHW activations through im2col and sgemm.
+ *
+ * The batch is cut into tiles of whole images; each tile is one task for
+ * the worker pool: unfold the tile into columns in the worker's scratch,
+ * then one sgemm.  Tiles depend on the batch shape only, and the weight
+ * gradient is the sum of per-tile parts taken in tile order, so results
+ * do not depend on the number of threads.  The input gradient of a
+ * stride-1, pad-1 3x3 convolution is itself such a convolution (of dy with
+ * the flipped, transposed kernel); other shapes go through col2im.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+#include "nn/blas.h"
+#include "nn/layers.h"
+#include "nn/par.h"
+
+static int tile_cols = 2048;
+
+/* Per-worker unfold buffers, and the per-tile weight-gradient parts. */
+static float	*colbuf[PAR_MAX_THREADS];
+static size_t	 colcap;
+static int	 colthreads;
+static float	*partbuf;
+static size_t	 partcap;
+static float	*wflip;
+static size_t	 wflipcap;
+
+struct conv_job {
+	const struct conv *cv;
+	const float	*x, *dy;
+	float		*y, *dx, *part;
+	int		 N, H, W, Ho, Wo, ti, acc;
+};
+
+void
+conv_set_tile(int cols)
+{
+	tile_cols = cols > 0 ? cols : 2048;
+}
+
+int
+conv_out(int size, int ks, int stride, int pad)
+{
+	return (size + 2 * pad - ks) / stride + 1;
+}
+
+static void
+reserve(float **buf, size_t *cap, size_t n)
+{
+	if (n <= *cap)
+		return;
+	free(*buf);
+	*buf = xaligned_alloc(64, n * sizeof(float));
+	*cap = n;
+}
+
+static void
+reserve_cols(size_t n)
+{
+	int i;
+
+	if (n <= colcap && par_nthreads() <= colthreads)
+		return;
+	if (n < colcap)
+		n = colcap;
+	for (i = 0; i < PAR_MAX_THREADS; i++) {
+		free(colbuf[i]);
+		colbuf[i] = NULL;
+	}
+	colthreads = par_nthreads();
+	for (i = 0; i < colthreads; i++)
+		colbuf[i] = xaligned_alloc(64, n * sizeof(float));
+	colcap = n;
+}
+
+/*
+ * Unfold images n0..n1-1 of x [C][N][H][W] into col [C*ks*ks][cols],
+ * cols = (n1 - n0) * Ho * Wo, zero where the window hangs over the edge.
+ */
+static void
+im2col(const float *x, int C, int N, int H, int W, int ks, int s, int p,
+    int n0, int n1, float *col)
+{
+	int Ho = conv_out(H, ks, s, p), Wo = conv_out(W, ks, s, p);
+	long cols = (long)(n1 - n0) * Ho * Wo;
+	int c, kh, kw, n, oy, ox, iy, lo, hi;
+
+	for (c = 0; c < C; c++)
+	for (kh = 0; kh < ks; kh++)
+	for (kw = 0; kw < ks; kw++) {
+		float *row = col + ((long)(c * ks + kh) * ks + kw) * cols;
+
+		/* Output columns lo..hi-1 read inside the image. */
+		lo = p - kw > 0 ? (p - kw + s - 1) / s : 0;
+		hi = (W - 1 + p - kw) / s + 1;
+		if (hi > Wo)
+			hi = Wo;
+		for (n = n0; n < n1; n++) {
+			const float *src = x + ((long)c * N + n) * H * W;
+
+			for (oy = 0; oy < Ho; oy++) {
+				float *d = row + ((long)(n - n0) * Ho + oy) * Wo;
+				const float *sr;
+
+				iy = oy * s - p + kh;
+				if (iy < 0 || iy >= H || lo >= hi) {
+					memset(d, 0, Wo * sizeof(float));
+					continue;
+				}
+				sr = src + (long)iy * W - p + kw;
+				for (ox = 0; ox < lo; ox++)
+					d[ox] = 0;
+				if (s == 1)
+					memcpy(d + lo, sr + lo,
+					    (hi - lo) * sizeof(float));
+				else
+					for (ox = lo; ox < hi; ox++)
+						d[ox] = sr[ox * s];
+				for (ox = hi; ox < Wo; ox++)
+					d[ox] = 0;
+			}
+		}
+	}
+}
+
+/* The adjoint of im2col: dx [C][N][H][W] += col, for images n0..n1-1. */
+static void
+col2im(const float *col, int C, int N, int H, int W, int ks, int s, int p,
+    int n0, int n1, float *dx)
+{
+	int Ho = conv_out(H, ks, s, p), Wo = conv_out(W, ks, s, p);
+	long cols = (long)(n1 - n0) * Ho * Wo;
+	int c, kh, kw, n, oy, ox, iy, lo, hi;
+
+	for (c = 0; c < C; c++)
+	for (kh = 0; kh < ks; kh++)
+	for (kw = 0; kw < ks; kw++) {
+		const float *row = col + ((long)(c * ks + kh) * ks + kw) * cols;
+
+		lo = p - kw > 0 ? (p - kw + s - 1) / s : 0;
+		hi = (W - 1 + p - kw) / s + 1;
+		if (hi > Wo)
+			hi = Wo;
+		for (n = n0; n < n1; n++) {
+			float *dst = dx + ((long)c * N + n) * H * W;
+
+			for (oy = 0; oy < Ho; oy++) {
+				const float *sr = row +
+				    ((long)(n - n0) * Ho + oy) * Wo;
+				float *d;
+
+				iy = oy * s - p + kh;
+				if (iy < 0 || iy >= H)
+					continue;
+				d = dst + (long)iy * W - p + kw;
+				for (ox = lo; ox < hi; ox++)
+					d[ox * s] += sr[ox];
+			}
+		}
+	}
+}
+
+static void
+tile_bounds(const struct conv_job *j, int t, int *n0, int *n1)
+{
+	*n0 = t * j->ti;
+	*n1 = *n0 + j->ti < j->N ? *n0 + j->ti : j->N;
+}
+
+static int
+tile_images(int N, int HoWo)
+{
+	int ti = tile_cols / HoWo;
+
+	if (ti < 1)
+		ti = 1;
+	return ti < N ? ti : N;
+}
+
+static void
+forward_task(void *arg, int t, int worker)
+{
+	const struct conv_job *j = arg;
+	const struct conv *cv = j->cv;
+	int n0, n1, CKK = cv->C * cv->ks * cv->ks;
+	long HoWo = (long)j->Ho * j->Wo, cols;
+	float *col = colbuf[worker];
+
+	tile_bounds(j, t, &n0, &n1);
+	cols = (n1 - n0) * HoWo;
+	im2col(j->x, cv->C, j->N, j->H, j->W, cv->ks, cv->stride, cv->pad,
+	    n0, n1, col);
+	cblas_sgemm(BLAS_ROW_MAJOR, BLAS_NO_TRANS, BLAS_NO_TRANS, cv->K, cols,
+	    CKK, 1.0f, cv->w, CKK, col, cols, 0.0f, j->y + n0 * HoWo,
+	    j->N * HoWo);
+}
+
+void
+conv_forward(const struct conv *cv, const float *x, float *y, int N, int H,
+    int W)
+{
+	struct conv_job j = { .cv = cv, .x = x, .y = y, .N = N, .H = H,
+	    .W = W };
+	long CKK = (long)cv->C * cv->ks * cv->ks;
+
+	j.Ho = conv_out(H, cv->ks, cv->stride, cv->pad);
+	j.Wo = conv_out(W, cv->ks, cv->stride, cv->pad);
+	j.ti = tile_images(N, j.Ho * j.Wo);
+	reserve_cols(CKK * j.ti * j.Ho * j.Wo);
+	par_for((N + j.ti - 1) / j.ti, forward_task, &j);
+}
+
+/* The input gradient of one tile through the flipped kernel. */
+static void
+backward_dx_flip(const struct conv_job *j, int n0, int n1, float *col)
+{
+	const struct conv *cv = j->cv;
+	long HW = (long)j->H * j->W, cols = (n1 - n0) * HW;
+
+	im2col(j->dy, cv->K, j->N, j->H, j->W, 3, 1, 1, n0, n1, col);
+	cblas_sgemm(BLAS_ROW_MAJOR, BLAS_NO_TRANS, BLAS_NO_TRANS, cv->C, cols,
+	    cv->K * 9, 1.0f, wflip, cv->K * 9, col, cols,
+	    j->acc ? 1.0f : 0.0f, j->dx + n0 * HW, j->N * HW);
+}
+
+/* The input gradient of one tile through W^T dy and col2im. */
+static void
+backward_dx_col(const struct conv_job *j, int n0, int n1, float *col)
+{
+	const struct conv *cv = j->cv;
+	int CKK = cv->C * cv->ks * cv->ks, c;
+	long HW = (long)j->H * j->W, HoWo = (long)j->Ho * j->Wo;
+	long cols = (n1 - n0) * HoWo;
+
+	cblas_sgemm(BLAS_ROW_MAJOR, BLAS_TRANS, BLAS_NO_TRANS, CKK, cols,
+	    cv->K, 1.0f, cv->w, CKK, j->dy + n0 * HoWo, j->N * HoWo, 0.0f,
+	    col, cols);
+	if (!j->acc)
+		for (c = 0; c < cv->C; c++)
+			memset(j->dx + ((long)c * j->N + n0) * HW, 0,
+			    (n1 - n0) * HW * sizeof(float));
+	col2im(col, cv->C, j->N, j->H, j->W, cv->ks, cv->stride, cv->pad,
+	    n0, n1, j->dx);
+}
+
+static int
+uses_flip(const struct conv *cv)
+{
+	return cv->ks == 3 && cv->stride == 1 && cv->pad == 1;
+}
+
+static void
+backward_task(void *arg, int t, int worker)
+{
+	const struct conv_job *j = arg;
+	const struct conv *cv = j->cv;
+	int n0, n1, CKK = cv->C * cv->ks * cv->ks;
+	long HoWo = (long)j->Ho * j->Wo, cols;
+	float *col = colbuf[worker];
+
+	tile_bounds(j, t, &n0, &n1);
+	cols = (n1 - n0) * HoWo;
+	im2col(j->x, cv->C, j->N, j->H, j->W, cv->ks, cv->stride, cv->pad,
+	    n0, n1, col);
+	cblas_sgemm(BLAS_ROW_MAJOR, BLAS_NO_TRANS, BLAS_TRANS, cv->K, CKK,
+	    cols, 1.0f, j->dy + n0 * HoWo, j->N * HoWo, col, cols, 0.0f,
+	    j->part + (long)t * cv->K * CKK, CKK);
+	if (j->dx == NULL)
+		return;
+	if (uses_flip(cv))
+		backward_dx_flip(j, n0, n1, col);
+	else
+		backward_dx_col(j, n0, n1, col);
+}
+
+struct sum_job {
+	const float	*part;
+	float		*out;
+	long		 len;
+	int		 nparts, ntasks;
+};
+
+static void
+sum_task(void *arg, int t, int worker)
+{
+	const struct sum_job *s = arg;
+	long lo, hi, i;
+	int p;
+
+	par_range(s->len, s->ntasks, t, &lo, &hi);
+	for (i = lo; i < hi; i++)
+		s->out[i] = s->part[i];
+	for (p = 1; p < s->nparts; p++)
+		for (i = lo; i < hi; i++)
+			s->out[i] += s->part[p * s->len + i];
+}
+
+/* wflip [C][K][3][3] holds w [K][C][3][3] turned by 180 degrees. */
+static void
+make_flip(const struct conv *cv)
+{
+	int k, c, i;
+
+	reserve(&wflip, &wflipcap, (size_t)cv->K * cv->C * 9);
+	for (c = 0; c < cv->C; c++)
+		for (k = 0; k < cv->K; k++)
+			for (i = 0; i < 9; i++)
+				wflip[((long)c * cv->K + k) * 9 + i] =
+				    cv->w[((long)k * cv->C + c) * 9 + 8 - i];
+}
+
+void
+conv_backward(struct conv *cv, const float *x, const float *dy, float *dx,
+    int acc, int N, int H, int W)
+{
+	struct conv_job j = { .cv = cv, .x = x, .dy = dy, .dx = dx,
+	    .acc = acc, .N = N, .H = H, .W = W };
+	struct sum_job s;
+	long CKK = (long)cv->C * cv->ks * cv->ks, need;
+	int ntiles;
+
+	j.Ho = conv_out(H, cv->ks, cv->stride, cv->pad);
+	j.Wo = conv_out(W, cv->ks, cv->stride, cv->pad);
+	j.ti = tile_images(N, j.Ho * j.Wo);
+	ntiles = (N + j.ti - 1) / j.ti;
+	need = CKK * j.ti * j.Ho * j.Wo;
+	if (dx != NULL && uses_flip(cv) && (long)cv->K * 9 * j.ti * H * W >
+	    need)
+		need = (long)cv->K * 9 * j.ti * H * W;
+	reserve_cols(need);
+	if (dx != NULL && uses_flip(cv))
+		make_flip(cv);
+	if (ntiles == 1)
+		j.part = cv->dw;
+	else {
+		reserve(&partbuf, &partcap, (size_t)ntiles * cv->K * CKK);
+		j.part = partbuf;
+	}
+	par_for(ntiles, backward_task, &j);
+	if (ntiles == 1)
+		return;
+	s.part = partbuf;
+	s.out = cv->dw;
+	s.len = cv->K * CKK;
+	s.nparts = ntiles;
+	s.ntasks = s.len >= 8192 ? par_nthreads() : 1;
+	par_for(s.ntasks, sum_task, &s);
+}

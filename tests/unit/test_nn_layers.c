@@ -1,0 +1,536 @@
+/*
+ * test_nn_layers.c: every layer's backward against central finite
+ * differences of its forward, and the fast convolution against the loop
+ * nest in ref.c.  The objective is L = sum(r * y) for a fixed random r,
+ * so dL/dy = r; sums are taken in double.  The differences agree with the
+ * analytic gradients to about 1e-4 relative; the tolerances (1e-3, 2e-3
+ * for batch norm) catch a 1% error in any coordinate checked.  Set
+ * GRADCHECK_VERBOSE to see how close each check came.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rng.h"
+#include "util.h"
+#include "nn/layers.h"
+#include "nn/par.h"
+
+#define NCHECK	40	/* coordinates checked per tensor */
+
+static struct rng rng;
+
+static float *
+randn(long n, double scale)
+{
+	float *p = xmalloc(n * sizeof(float));
+	long i;
+
+	for (i = 0; i < n; i++)
+		p[i] = (float)(rng_normal(&rng) * scale);
+	return p;
+}
+
+static double
+dot(const float *a, const float *b, long n)
+{
+	double s = 0;
+	long i;
+
+	for (i = 0; i < n; i++)
+		s += (double)a[i] * b[i];
+	return s;
+}
+
+/* A forward pass reduced to the objective, for perturbing inputs. */
+typedef double objective_fn(void *);
+
+/*
+ * Compare the analytic gradient g of f with respect to p[0..n-1] with
+ * central differences at NCHECK coordinates (all when n is small).
+ */
+static void
+check_grad(const char *what, objective_fn *f, void *ctx, float *p,
+    const float *g, long n, double h, double rtol)
+{
+	double gmax = 0, num, ana, fp, fm, tol, worst = 0;
+	long i, k, idx;
+	float save;
+
+	for (i = 0; i < n; i++)
+		if (fabs(g[i]) > gmax)
+			gmax = fabs(g[i]);
+	for (k = 0; k < (n < NCHECK ? n : NCHECK); k++) {
+		idx = n < NCHECK ? k : (long)rng_below(&rng, (uint32_t)n);
+		save = p[idx];
+		p[idx] = save + (float)h;
+		fp = f(ctx);
+		p[idx] = save - (float)h;
+		fm = f(ctx);
+		p[idx] = save;
+		num = (fp - fm) / (2 * h);
+		ana = g[idx];
+		tol = rtol * fmax(fabs(ana), 0.05 * gmax) + 1e-5;
+		if (fabs(num - ana) / tol > worst)
+			worst = fabs(num - ana) / tol;
+		if (fabs(num - ana) > tol) {
+			fprintf(stderr, "%s[%ld]: analytic %.7g numeric %.7g\n",
+			    what, idx, ana, num);
+			fail();
+		}
+	}
+	if (getenv("GRADCHECK_VERBOSE") != NULL)
+		fprintf(stderr, "%s: worst %.3f of tolerance\n", what, worst);
+}
+
+/* Convolution */
+
+struct conv_case {
+	struct conv	 cv;
+	int		 N, H, W, Ho, Wo;
+	float		*x, *y, *r, *dx;
+	int		 ref;
+};
+
+static double
+conv_obj(void *p)
+{
+	struct conv_case *t = p;
+
+	if (t->ref)
+		conv_forward_ref(&t->cv, t->x, t->y, t->N, t->H, t->W);
+	else
+		conv_forward(&t->cv, t->x, t->y, t->N, t->H, t->W);
+	return dot(t->y, t->r, (long)t->cv.K * t->N * t->Ho * t->Wo);
+}
+
+static void
+conv_case_init(struct conv_case *t, int C, int K, int ks, int s, int p,
+    int N, int H)
+{
+	long nw = (long)K * C * ks * ks;
+
+	memset(t, 0, sizeof(*t));
+	t->cv.C = C;
+	t->cv.K = K;
+	t->cv.ks = ks;
+	t->cv.stride = s;
+	t->cv.pad = p;
+	t->cv.w = randn(nw, 0.3);
+	t->cv.dw = xcalloc(nw, sizeof(float));
+	t->N = N;
+	t->H = t->W = H;
+	t->Ho = t->Wo = conv_out(H, ks, s, p);
+	t->x = randn((long)C * N * H * H, 1.0);
+	t->y = xcalloc((long)K * N * t->Ho * t->Wo, sizeof(float));
+	t->r = randn((long)K * N * t->Ho * t->Wo, 1.0);
+	t->dx = xcalloc((long)C * N * H * H, sizeof(float));
+}
+
+static void
+conv_case_free(struct conv_case *t)
+{
+	free(t->cv.w);
+	free(t->cv.dw);
+	free(t->x);
+	free(t->y);
+	free(t->r);
+	free(t->dx);
+}
+
+static void
+conv_gradcheck(int C, int K, int ks, int s, int p, int N, int H, int ref)
+{
+	struct conv_case t;
+
+	conv_case_init(&t, C, K, ks, s, p, N, H);
+	t.ref = ref;
+	(void)conv_obj(&t);
+	if (ref)
+		conv_backward_ref(&t.cv, t.x, t.r, t.dx, 0, N, H, H);
+	else
+		conv_backward(&t.cv, t.x, t.r, t.dx, 0, N, H, H);
+	check_grad("conv dx", conv_obj, &t, t.x, t.dx,
+	    (long)C * N * H * H, 1e-2, 1e-3);
+	check_grad("conv dw", conv_obj, &t, t.cv.w, t.cv.dw,
+	    (long)K * C * ks * ks, 1e-2, 1e-3);
+	conv_case_free(&t);
+}
+
+static void
+test_conv_gradcheck(void **state)
+{
+	conv_gradcheck(3, 4, 3, 1, 1, 2, 6, 0);
+	conv_gradcheck(4, 8, 3, 2, 1, 3, 8, 0);
+	conv_gradcheck(4, 8, 1, 2, 0, 2, 8, 0);
+	conv_gradcheck(3, 4, 3, 1, 1, 2, 5, 1);
+	conv_gradcheck(4, 8, 3, 2, 1, 2, 6, 1);
+}
+
+static double
+max_rel(const float *a, const float *b, long n)
+{
+	double m = 0, scale = 0;
+	long i;
+
+	for (i = 0; i < n; i++)
+		scale = fmax(scale, fabs(b[i]));
+	for (i = 0; i < n; i++)
+		m = fmax(m, fabs(a[i] - b[i]));
+	return m / fmax(scale, 1e-30);
+}
+
+/* Fast and reference kernels agree on every output, tiled or not. */
+static void
+conv_vs_ref(int C, int K, int ks, int s, int p, int N, int H, int tile)
+{
+	struct conv_case t;
+	long ny, nx, nw = (long)K * C * ks * ks;
+	float *y2, *dx2, *dw2;
+
+	conv_case_init(&t, C, K, ks, s, p, N, H);
+	ny = (long)K * N * t.Ho * t.Wo;
+	nx = (long)C * N * H * H;
+	y2 = xmalloc(ny * sizeof(float));
+	dx2 = randn(nx, 1.0);
+	dw2 = xmalloc(nw * sizeof(float));
+	memcpy(t.dx, dx2, nx * sizeof(float));
+	conv_set_tile(tile);
+	conv_forward(&t.cv, t.x, t.y, N, H, H);
+	conv_forward_ref(&t.cv, t.x, y2, N, H, H);
+	assert_true(max_rel(t.y, y2, ny) < 1e-5);
+	/* acc = 1: the gradient is added to what dx holds. */
+	conv_backward(&t.cv, t.x, t.r, t.dx, 1, N, H, H);
+	memcpy(dw2, t.cv.dw, nw * sizeof(float));
+	conv_backward_ref(&t.cv, t.x, t.r, dx2, 1, N, H, H);
+	assert_true(max_rel(t.dx, dx2, nx) < 1e-5);
+	assert_true(max_rel(dw2, t.cv.dw, nw) < 1e-5);
+	conv_set_tile(0);
+	free(y2);
+	free(dx2);
+	free(dw2);
+	conv_case_free(&t);
+}
+
+static void
+test_conv_vs_ref(void **state)
+{
+	par_setup(2);
+	conv_vs_ref(3, 16, 3, 1, 1, 5, 8, 64);		/* one image a tile */
+	conv_vs_ref(16, 16, 3, 1, 1, 5, 8, 130);	/* two, uneven */
+	conv_vs_ref(16, 32, 3, 2, 1, 6, 8, 48);		/* stride 2 */
+	conv_vs_ref(16, 32, 1, 2, 0, 3, 8, 1 << 20);	/* one tile */
+	conv_vs_ref(5, 7, 3, 1, 1, 3, 7, 20);		/* odd sizes */
+	par_setup(1);
+}
+
+/* The number of threads and the tile size do not change a single bit. */
+static void
+test_conv_threads_bitwise(void **state)
+{
+	struct conv_case t;
+	long ny, nx, nw;
+	float *y1, *dx1, *dw1;
+
+	conv_case_init(&t, 16, 32, 3, 1, 1, 9, 8);
+	ny = (long)32 * 9 * 64;
+	nx = (long)16 * 9 * 64;
+	nw = 32L * 16 * 9;
+	y1 = xmalloc(ny * sizeof(float));
+	dx1 = xmalloc(nx * sizeof(float));
+	dw1 = xmalloc(nw * sizeof(float));
+	conv_set_tile(128);
+	par_setup(1);
+	conv_forward(&t.cv, t.x, y1, 9, 8, 8);
+	conv_backward(&t.cv, t.x, t.r, dx1, 0, 9, 8, 8);
+	memcpy(dw1, t.cv.dw, nw * sizeof(float));
+	par_setup(2);
+	conv_forward(&t.cv, t.x, t.y, 9, 8, 8);
+	conv_backward(&t.cv, t.x, t.r, t.dx, 0, 9, 8, 8);
+	assert_memory_equal(y1, t.y, ny * sizeof(float));
+	assert_memory_equal(dx1, t.dx, nx * sizeof(float));
+	assert_memory_equal(dw1, t.cv.dw, nw * sizeof(float));
+	par_setup(1);
+	conv_set_tile(0);
+	free(y1);
+	free(dx1);
+	free(dw1);
+	conv_case_free(&t);
+}
+
+/* Batch norm in training mode, with an optional residual and ReLU */
+
+struct bn_case {
+	struct bn	 bn;
+	int		 N, HW, groups, relu;
+	float		*x, *y, *res, *r, *dx, *dy;
+	float		*gamma, *beta, *rmean, *rvar;
+};
+
+static double
+bn_obj(void *p)
+{
+	struct bn_case *t = p;
+
+	bn_forward_train(&t->bn, t->x, t->y, t->res, t->relu, t->N, t->HW,
+	    t->groups);
+	return dot(t->y, t->r, (long)t->bn.C * t->N * t->HW);
+}
+
+static void
+bn_case_init(struct bn_case *t, int C, int N, int HW, int groups, int relu)
+{
+	long n = (long)C * N * HW;
+
+	memset(t, 0, sizeof(*t));
+	bn_init(&t->bn, C);
+	t->bn.gamma = randn(C, 1.0);
+	t->bn.beta = randn(C, 1.0);
+	t->bn.dgamma = xcalloc(C, sizeof(float));
+	t->bn.dbeta = xcalloc(C, sizeof(float));
+	t->bn.rmean = xcalloc(C, sizeof(float));
+	t->bn.rvar = xcalloc(C, sizeof(float));
+	t->N = N;
+	t->HW = HW;
+	t->groups = groups;
+	t->relu = relu;
+	t->x = randn(n, 2.0);
+	t->y = xcalloc(n, sizeof(float));
+	t->r = randn(n, 1.0);
+	t->dx = xcalloc(n, sizeof(float));
+	if (relu)
+		t->res = randn(n, 1.0);
+}
+
+static void
+bn_case_free(struct bn_case *t)
+{
+	free(t->bn.gamma);
+	free(t->bn.beta);
+	free(t->bn.dgamma);
+	free(t->bn.dbeta);
+	free(t->bn.rmean);
+	free(t->bn.rvar);
+	bn_free(&t->bn);
+	free(t->x);
+	free(t->y);
+	free(t->r);
+	free(t->dx);
+	free(t->res);
+}
+
+static void
+bn_gradcheck(int C, int N, int HW, int groups, int relu)
+{
+	struct bn_case t;
+	long n = (long)C * N * HW;
+
+	bn_case_init(&t, C, N, HW, groups, relu);
+	(void)bn_obj(&t);
+	bn_backward(&t.bn, t.x, t.r, relu ? t.y : NULL, t.dx, N, HW);
+	check_grad("bn dx", bn_obj, &t, t.x, t.dx, n, 1e-2, 2e-3);
+	check_grad("bn dgamma", bn_obj, &t, t.bn.gamma, t.bn.dgamma, C, 1e-2,
+	    2e-3);
+	check_grad("bn dbeta", bn_obj, &t, t.bn.beta, t.bn.dbeta, C, 1e-2,
+	    2e-3);
+	bn_case_free(&t);
+}
+
+static void
+test_bn_gradcheck(void **state)
+{
+	bn_gradcheck(3, 4, 9, 1, 0);
+	bn_gradcheck(3, 6, 4, 2, 0);	/* statistics over two sub-batches */
+	bn_gradcheck(2, 5, 9, 1, 1);	/* with residual and ReLU */
+}
+
+/* Batch statistics, running statistics and eval mode, by hand. */
+static void
+test_bn_stats(void **state)
+{
+	struct bn_case t;
+	float x[8] = { 1, 2, 3, 6,  10, 10, 10, 10 };	/* C=2, N=2, HW=2 */
+	float y[8];
+	double mean = 3, var = 3.5;	/* channel 0: 1 2 3 6 */
+
+	bn_case_init(&t, 2, 2, 2, 1, 0);
+	t.bn.gamma[0] = t.bn.gamma[1] = 1;
+	t.bn.beta[0] = t.bn.beta[1] = 0;
+	t.bn.rmean[0] = t.bn.rmean[1] = 0;
+	t.bn.rvar[0] = t.bn.rvar[1] = 1;
+	bn_forward_train(&t.bn, x, y, NULL, 0, 2, 2, 1);
+	assert_float_equal(y[0], (1 - mean) / sqrt(var + 1e-5), 1e-6);
+	assert_float_equal(y[3], (6 - mean) / sqrt(var + 1e-5), 1e-6);
+	assert_float_equal(y[4], 0, 1e-3);	/* constant channel */
+	/* running: 0.9 r + 0.1 batch, with the unbiased variance 14/3 */
+	assert_float_equal(t.bn.rmean[0], 0.3, 1e-7);
+	assert_float_equal(t.bn.rvar[0], 0.9 + 0.1 * 14.0 / 3, 1e-6);
+	assert_float_equal(t.bn.rmean[1], 1.0, 1e-7);
+	assert_float_equal(t.bn.rvar[1], 0.9, 1e-7);
+	bn_forward_eval(&t.bn, x, y, NULL, 0, 2, 2);
+	assert_float_equal(y[3], (6 - 0.3) /
+	    sqrt(0.9 + 0.1 * 14.0 / 3 + 1e-5), 1e-6);
+	/* two groups: images {0} and {1} of channel 0 are {1,2} and {3,6} */
+	bn_forward_train(&t.bn, x, y, NULL, 0, 2, 2, 2);
+	assert_float_equal(y[0], -0.5 / sqrt(0.25 + 1e-5), 1e-6);
+	assert_float_equal(y[3], 1.5 / sqrt(2.25 + 1e-5), 1e-6);
+	bn_case_free(&t);
+}
+
+/* Option A shortcut, pooling, fully connected, loss */
+
+struct small_case {
+	int	 C, K, N, H, W;
+	float	*x, *y, *r;
+	struct fc fc;
+	uint8_t	 labels[8];
+	int	 which;
+};
+
+static double
+small_obj(void *p)
+{
+	struct small_case *t = p;
+
+	switch (t->which) {
+	case 0:
+		shortcut_a_forward(t->x, t->y, t->C, t->K, t->N, t->H, t->W);
+		return dot(t->y, t->r,
+		    (long)t->K * t->N * (t->H / 2) * (t->W / 2));
+	case 1:
+		avgpool_forward(t->x, t->y, t->C, t->N, t->H * t->W);
+		return dot(t->y, t->r, (long)t->C * t->N);
+	case 2:
+		fc_forward(&t->fc, t->x, t->y, t->N);
+		return dot(t->y, t->r, (long)t->N * t->fc.K);
+	default:
+		return softmax_xent(t->x, t->labels, t->N, t->C, NULL, NULL,
+		    NULL);
+	}
+}
+
+static void
+test_shortcut_a(void **state)
+{
+	struct small_case t = { .C = 2, .K = 4, .N = 3, .H = 4, .W = 4 };
+	long nx = 2L * 3 * 16, ny = 4L * 3 * 4;
+	float *dx = xcalloc(nx, sizeof(float));
+
+	t.x = randn(nx, 1.0);
+	t.y = xmalloc(ny * sizeof(float));
+	t.r = randn(ny, 1.0);
+	(void)small_obj(&t);
+	/* channel 1, image 2, output (1, 1) is input (2, 2); 2, 3 are 0 */
+	assert_float_equal(t.y[(1 * 3 + 2) * 4 + 3], t.x[(1 * 3 + 2) * 16 +
+	    2 * 4 + 2], 0);
+	assert_float_equal(t.y[(2 * 3 + 1) * 4 + 1], 0, 0);
+	assert_float_equal(t.y[(3 * 3 + 2) * 4 + 3], 0, 0);
+	shortcut_a_backward(t.r, dx, 2, 4, 3, 4, 4);
+	check_grad("shortcut dx", small_obj, &t, t.x, dx, nx, 1e-2, 1e-3);
+	free(dx);
+	free(t.x);
+	free(t.y);
+	free(t.r);
+}
+
+static void
+test_avgpool(void **state)
+{
+	struct small_case t = { .C = 3, .N = 2, .H = 3, .W = 3, .which = 1 };
+	long nx = 3L * 2 * 9;
+	float *dx = xcalloc(nx, sizeof(float));
+
+	t.x = randn(nx, 1.0);
+	t.y = xmalloc(6 * sizeof(float));
+	t.r = randn(6, 1.0);
+	(void)small_obj(&t);
+	assert_float_equal(t.y[4], (t.x[36] + t.x[37] + t.x[38] + t.x[39] +
+	    t.x[40] + t.x[41] + t.x[42] + t.x[43] + t.x[44]) / 9, 1e-6);
+	avgpool_backward(t.r, dx, 3, 2, 9);
+	check_grad("avgpool dx", small_obj, &t, t.x, dx, nx, 1e-2, 1e-3);
+	free(dx);
+	free(t.x);
+	free(t.y);
+	free(t.r);
+}
+
+static void
+test_fc(void **state)
+{
+	struct small_case t = { .N = 5, .which = 2 };
+	float *dx = xcalloc(6L * 5, sizeof(float));
+
+	t.fc.C = 6;
+	t.fc.K = 4;
+	t.fc.w = randn(24, 1.0);
+	t.fc.b = randn(4, 1.0);
+	t.fc.dw = xcalloc(24, sizeof(float));
+	t.fc.db = xcalloc(4, sizeof(float));
+	t.x = randn(30, 1.0);
+	t.y = xmalloc(20 * sizeof(float));
+	t.r = randn(20, 1.0);
+	(void)small_obj(&t);
+	fc_backward(&t.fc, t.x, t.r, dx, 5);
+	check_grad("fc dx", small_obj, &t, t.x, dx, 30, 1e-2, 1e-3);
+	check_grad("fc dw", small_obj, &t, t.fc.w, t.fc.dw, 24, 1e-2, 1e-3);
+	check_grad("fc db", small_obj, &t, t.fc.b, t.fc.db, 4, 1e-2, 1e-3);
+	free(dx);
+	free(t.fc.w);
+	free(t.fc.b);
+	free(t.fc.dw);
+	free(t.fc.db);
+	free(t.x);
+	free(t.y);
+	free(t.r);
+}
+
+static void
+test_softmax_xent(void **state)
+{
+	struct small_case t = { .C = 10, .N = 4, .which = 3,
+	    .labels = { 3, 0, 9, 3 } };
+	float z[20] = { 1, 2, 0, 0, 0, 0, 0, 0, 0, 0 }, dz[20];
+	float *g = xmalloc(40 * sizeof(float));
+	uint8_t lab[2] = { 1, 0 };
+	double loss;
+	int hits;
+
+	/* By hand: logits (1, 2, 0...) and (0...): label 1, then label 0. */
+	loss = softmax_xent(z, lab, 2, 10, dz, &hits, NULL);
+	assert_float_equal(loss, 0.5 * ((log(exp(1) + exp(2) + 8) - 2) +
+	    log(10)), 1e-6);
+	assert_int_equal(hits, 2);	/* ties go to the first maximum */
+	assert_float_equal(dz[1], (exp(2) / (exp(1) + exp(2) + 8) - 1) / 2,
+	    1e-7);
+	t.x = randn(40, 2.0);
+	(void)softmax_xent(t.x, t.labels, 4, 10, g, NULL, NULL);
+	check_grad("xent dlogits", small_obj, &t, t.x, g, 40, 1e-2, 1e-3);
+	free(g);
+	free(t.x);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_conv_gradcheck),
+		cmocka_unit_test(test_conv_vs_ref),
+		cmocka_unit_test(test_conv_threads_bitwise),
+		cmocka_unit_test(test_bn_gradcheck),
+		cmocka_unit_test(test_bn_stats),
+		cmocka_unit_test(test_shortcut_a),
+		cmocka_unit_test(test_avgpool),
+		cmocka_unit_test(test_fc),
+		cmocka_unit_test(test_softmax_xent),
+	};
+
+	rng_seed(&rng, 42, 7);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
