@@ -68,9 +68,9 @@ read_line(struct jsonl_reader *r, size_t *lenp)
 	int c;
 
 	while ((c = getc(r->fp)) != EOF) {
+		if (c != '\n' && len >= r->max)
+			return -2;
 		if (len + 2 > r->cap) {
-			if (r->cap >= r->max)
-				return -2;
 			r->cap = r->cap == 0 ? 4096 : r->cap * 2;
 			r->buf = xrealloc(r->buf, r->cap);
 		}

@@ -2,6 +2,7 @@
  * util.c: error reporting, checked allocation and number parsing shared by
  * every program.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -199,6 +200,10 @@ parse_long(const char *s, long lo, long hi, long *out, const char **errstr)
 		*errstr = "empty";
 		return -1;
 	}
+	if (isspace((unsigned char)*s)) {	/* strtol would skip it */
+		*errstr = "not an integer";
+		return -1;
+	}
 	errno = 0;
 	v = strtol(s, &end, 10);
 	if (*end != '\0') {
@@ -226,6 +231,10 @@ parse_double(const char *s, double lo, double hi, double *out,
 
 	if (s == NULL || *s == '\0') {
 		*errstr = "empty";
+		return -1;
+	}
+	if (isspace((unsigned char)*s)) {	/* strtod would skip it */
+		*errstr = "not a number";
 		return -1;
 	}
 	errno = 0;
