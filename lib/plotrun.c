@@ -1,0 +1,363 @@
+/*
+ * plotrun.c: load a training log into per-tag series for acc-plot and
+ * acc-check.  Reads one log; writes nothing.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "jsonio.h"
+#include "plotrun.h"
+#include "util.h"
+
+/*
+ * XXX: a stand-in for logread (lib/logread.h) that reads only rn-train's
+ * JSON Lines, with the same calling shape, until logread is in the tree.
+ */
+struct tmp_point {
+	const char	*tag;
+	long long	 step;
+	double		 epoch;
+	double		 value;
+	double		 wall;
+};
+
+struct tmp_reader {
+	FILE			*fp;
+	struct jsonl_reader	 jr;
+	json_t			*meta, *rec;
+	char			 err[512];
+	const char		*keys[4];
+	char			 tags[4][64];
+	int			 nk, ik;
+};
+
+static struct tmp_reader *
+tmp_open(const char *path, const char *format, char *err, size_t errlen)
+{
+	struct tmp_reader *r;
+	FILE *fp;
+
+	if (format != NULL && strcmp(format, "rn-train") != 0) {
+		snprintf(err, errlen, "%s: format %s is not supported", path,
+		    format);
+		return NULL;
+	}
+	if (strcmp(path, "-") == 0)
+		fp = stdin;
+	else if ((fp = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	r = xcalloc(1, sizeof(*r));
+	r->fp = fp;
+	jsonl_open(&r->jr, fp, path);
+	return r;
+}
+
+static int
+tmp_next(struct tmp_reader *r, struct tmp_point *p)
+{
+	static const char *const stepkeys[] = { "lr", "loss", "acc" };
+	static const char *const evalkeys[] = { "acc", "loss" };
+	const char *type, *split;
+	long long it;
+	double v;
+	int i;
+
+	for (;;) {
+		while (r->rec != NULL && r->ik < r->nk) {
+			i = r->ik++;
+			if (json_get_num(r->rec, r->keys[i], &v) != 0)
+				continue;
+			p->tag = r->tags[i];
+			p->value = v;
+			p->step = json_get_int(r->rec, "iter", &it) == 0 ?
+			    it : -1;
+			p->epoch = json_get_num(r->rec, "epoch", &v) == 0 ?
+			    v : NAN;
+			p->wall = NAN;
+			return 1;
+		}
+		json_decref(r->rec);
+		r->rec = jsonl_next(&r->jr, r->err, sizeof(r->err));
+		if (r->rec == NULL)
+			return r->err[0] != '\0' ? -1 : 0;
+		r->nk = r->ik = 0;
+		type = json_get_str(r->rec, "type");
+		if (type == NULL) {
+			snprintf(r->err, sizeof(r->err), "%s:%ld: no \"type\"",
+			    r->jr.name, r->jr.line);
+			return -1;
+		}
+		if (strcmp(type, "meta") == 0 && r->meta == NULL)
+			r->meta = json_incref(r->rec);
+		else if (strcmp(type, "step") == 0)
+			for (i = 0; i < 3; i++) {
+				r->keys[r->nk] = stepkeys[i];
+				snprintf(r->tags[r->nk++], sizeof(r->tags[0]),
+				    "%s", stepkeys[i]);
+			}
+		else if (strcmp(type, "eval") == 0 &&
+		    (split = json_get_str(r->rec, "split")) != NULL)
+			for (i = 0; i < 2; i++) {
+				r->keys[r->nk] = evalkeys[i];
+				snprintf(r->tags[r->nk++], sizeof(r->tags[0]),
+				    "%.20s_%s", split, evalkeys[i]);
+			}
+	}
+}
+
+static const char *
+tmp_error(struct tmp_reader *r)
+{
+	return r->err;
+}
+
+static json_t *
+tmp_meta(struct tmp_reader *r)
+{
+	return r->meta;
+}
+
+static void
+tmp_close(struct tmp_reader *r)
+{
+	json_decref(r->rec);
+	json_decref(r->meta);
+	jsonl_close(&r->jr);
+	if (r->fp != stdin)
+		fclose(r->fp);
+	free(r);
+}
+
+static int
+tag_wanted(const char *tag, const char *const *want)
+{
+	size_t len;
+
+	if (want == NULL)
+		return 1;
+	for (; *want != NULL; want++) {
+		len = strlen(*want);
+		if (len > 0 && (*want)[len - 1] == '*') {
+			if (strncmp(tag, *want, len - 1) == 0)
+				return 1;
+		} else if (strcmp(tag, *want) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static struct series *
+series_get(struct plotrun *pr, const char *tag)
+{
+	struct series *s;
+	size_t i;
+
+	for (i = 0; i < pr->ns; i++)
+		if (strcmp(pr->s[i].tag, tag) == 0)
+			return &pr->s[i];
+	pr->s = xreallocarray(pr->s, pr->ns + 1, sizeof(*pr->s));
+	s = &pr->s[pr->ns++];
+	memset(s, 0, sizeof(*s));
+	s->tag = xstrdup(tag);
+	return s;
+}
+
+static void
+series_push(struct series *s, long long step, double epoch, double v)
+{
+	if (s->n == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 64;
+		s->step = xreallocarray(s->step, s->cap, sizeof(*s->step));
+		s->epoch = xreallocarray(s->epoch, s->cap, sizeof(*s->epoch));
+		s->v = xreallocarray(s->v, s->cap, sizeof(*s->v));
+	}
+	s->step[s->n] = step;
+	s->epoch[s->n] = epoch;
+	s->v[s->n] = v;
+	s->n++;
+}
+
+int
+plotrun_load(struct plotrun *pr, const char *path, const char *format,
+    const char *const *want, char *err, size_t errlen)
+{
+	struct tmp_reader *r;
+	struct tmp_point p;
+	json_t *meta;
+	long long ipe;
+	int rc;
+
+	memset(pr, 0, sizeof(*pr));
+	if ((r = tmp_open(path, format, err, errlen)) == NULL)
+		return -1;
+	while ((rc = tmp_next(r, &p)) == 1) {
+		if (!tag_wanted(p.tag, want) || isnan(p.value))
+			continue;
+		series_push(series_get(pr, p.tag), p.step, p.epoch, p.value);
+	}
+	if (rc < 0) {
+		snprintf(err, errlen, "%s", tmp_error(r));
+		tmp_close(r);
+		plotrun_free(pr);
+		return -1;
+	}
+	pr->path = xstrdup(path);
+	pr->format = xstrdup("rn-train");
+	meta = tmp_meta(r);
+	if (meta != NULL) {
+		pr->meta = json_deep_copy(meta);
+		if (json_get_int(meta, "iters_per_epoch", &ipe) == 0 && ipe > 0)
+			pr->ipe = ipe;
+	}
+	tmp_close(r);
+	return 0;
+}
+
+void
+plotrun_free(struct plotrun *pr)
+{
+	size_t i;
+
+	for (i = 0; i < pr->ns; i++) {
+		free(pr->s[i].tag);
+		free(pr->s[i].step);
+		free(pr->s[i].epoch);
+		free(pr->s[i].v);
+	}
+	free(pr->s);
+	free(pr->path);
+	free(pr->format);
+	json_decref(pr->meta);
+	memset(pr, 0, sizeof(*pr));
+}
+
+struct series *
+plotrun_series(struct plotrun *pr, const char *tag)
+{
+	const char *one[2];
+	size_t i;
+
+	one[0] = tag;
+	one[1] = NULL;
+	for (i = 0; i < pr->ns; i++)
+		if (tag_wanted(pr->s[i].tag, one))
+			return &pr->s[i];
+	return NULL;
+}
+
+double
+plotrun_x(const struct plotrun *pr, const struct series *s, size_t i,
+    int iter_axis)
+{
+	long long step = s->step[i];
+	double ep = s->epoch[i];
+
+	if (iter_axis) {
+		if (step >= 0)
+			return (double)step;
+		return pr->ipe > 0 && isfinite(ep) ? ep * pr->ipe : NAN;
+	}
+	if (pr->ipe > 0 && step >= 0)
+		return (double)step / pr->ipe;
+	return ep;
+}
+
+int
+series_to_fraction(struct series *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->v[i] > 1)
+			break;
+	if (i == s->n)
+		return 0;
+	for (i = 0; i < s->n; i++)
+		s->v[i] /= 100;
+	return 1;
+}
+
+struct order {
+	double	x;
+	size_t	i;
+};
+
+static int
+cmp_order(const void *a, const void *b)
+{
+	const struct order *p = a, *q = b;
+
+	if (p->x != q->x)
+		return p->x < q->x ? -1 : 1;
+	return (p->i > q->i) - (p->i < q->i);
+}
+
+void
+plotrun_curve(const struct plotrun *pr, const struct series *s,
+    int iter_axis, struct plotcurve *c, size_t *dropped)
+{
+	struct order *o;
+	size_t i, n, m;
+
+	o = xcalloc(s->n + 1, sizeof(*o));
+	n = 0;
+	for (i = 0; i < s->n; i++) {
+		o[n].x = plotrun_x(pr, s, i, iter_axis);
+		o[n].i = i;
+		if (!isnan(o[n].x))
+			n++;
+	}
+	if (dropped != NULL)
+		*dropped = s->n - n;
+	/* Stable by log order, so the last of equal x ends each group. */
+	qsort(o, n, sizeof(*o), cmp_order);
+	memset(c, 0, sizeof(*c));
+	c->x = xcalloc(n + 1, sizeof(*c->x));
+	c->x2 = xcalloc(n + 1, sizeof(*c->x2));
+	c->v = xcalloc(n + 1, sizeof(*c->v));
+	c->step = xcalloc(n + 1, sizeof(*c->step));
+	for (i = 0, m = 0; i < n; i++) {
+		if (i + 1 < n && o[i + 1].x == o[i].x)
+			continue;
+		c->x[m] = o[i].x;
+		c->x2[m] = plotrun_x(pr, s, o[i].i, !iter_axis);
+		c->v[m] = s->v[o[i].i];
+		c->step[m] = s->step[o[i].i];
+		m++;
+	}
+	c->n = m;
+	free(o);
+}
+
+void
+plotcurve_free(struct plotcurve *c)
+{
+	free(c->x);
+	free(c->x2);
+	free(c->v);
+	free(c->step);
+	memset(c, 0, sizeof(*c));
+}
+
+double
+series_before(const struct series *s, long long step)
+{
+	double v = NAN;
+	long long best = -1;
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->step[i] >= 0 && s->step[i] < step &&
+		    s->step[i] >= best) {
+			best = s->step[i];
+			v = s->v[i];
+		}
+	return v;
+}
