@@ -795,7 +795,8 @@ detect_content(struct logreader *r, const char *name)
 
 	n = lr_in_peek(&r->in, LR_PEEK, &p);
 	if (n >= 12) {
-		memcpy(&c, p + 8, 4);
+		c = (unsigned)p[8] | (unsigned)p[9] << 8 |
+		    (unsigned)p[10] << 16 | (unsigned)p[11] << 24;
 		if (lr_crc_mask(lr_crc32c(p, 8)) == c) {
 			r->fmt = "tensorboard";
 			return 0;

@@ -4,12 +4,6 @@
 #include "logread/logread_int.h"
 
 int
-lr_setup_tfevents(struct logreader *r)
-{
-	return lr_fail(r, "%s: tensorboard: not supported yet", r->curpath);
-}
-
-int
 lr_setup_hf(struct logreader *r)
 {
 	return lr_fail(r, "%s: hf-trainer-state: not supported yet",
@@ -32,16 +26,4 @@ json_t *
 lr_yaml_load(const char *path, char *err, size_t errlen)
 {
 	return json_object();
-}
-
-unsigned
-lr_crc32c(const void *p, size_t n)
-{
-	return 0;
-}
-
-unsigned
-lr_crc_mask(unsigned c)
-{
-	return c + 1;
 }
