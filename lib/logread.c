@@ -332,7 +332,7 @@ name_clean(struct logreader *r, const char *name, size_t len)
 
 	s = xmalloc(pl + len + 2);
 	memcpy(s, pre, pl);
-	if (pl > 0)
+	if (pl > 0 && len > 0)
 		s[pl++] = '/';
 	memcpy(s + pl, name, len);
 	s[pl + len] = '\0';
@@ -908,6 +908,16 @@ open_fail(struct logreader *r, char *err, size_t errlen)
 	return NULL;
 }
 
+static struct logreader *
+open_fail_msg(struct logreader *r, char *err, size_t errlen,
+    const char *path, const char *want)
+{
+	snprintf(err, errlen, "%s: a directory of %s logs, not %s", path,
+	    r->fmt, want);
+	logread_close(r);
+	return NULL;
+}
+
 /* Open file i of the list (detect its format if still unknown). */
 static int
 open_file(struct logreader *r, int i)
@@ -943,17 +953,16 @@ logread_open_opts(const char *path, const char *format,
 		return logread_open_stream(stdin, "-", format, o, err, errlen);
 	r = reader_new(format, o);
 	if (is_dir(path)) {
-		if (r->fmt != NULL && !strcmp(r->fmt, "mlflow")) {
-			if (lr_setup_mlflow(r, path) == -1)
-				return open_fail(r, err, errlen);
-		} else {
-			const char *want = r->fmt;
+		const char *want = r->fmt;
 
-			r->fmt = NULL;
-			if (detect_dir(r, path) == -1)
-				return open_fail(r, err, errlen);
-			if (want != NULL && strcmp(want, r->fmt))
-				r->fmt = want;	/* the caller knows better */
+		r->fmt = NULL;
+		if (detect_dir(r, path) == -1)
+			return open_fail(r, err, errlen);
+		if (want != NULL && strcmp(want, r->fmt)) {
+			if (!strcmp(r->fmt, "mlflow") || !strcmp(want, "mlflow"))
+				return open_fail_msg(r, err, errlen, path,
+				    want);
+			r->fmt = want;	/* the caller knows better */
 		}
 		if (setup(r) == -1 || (r->nfiles > 0 &&
 		    open_file(r, 0) == -1))
