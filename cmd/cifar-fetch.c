@@ -273,6 +273,22 @@ member_cap(const struct cifar_member *m, int noverify)
 	return (long long)m->records * CIFAR_REC_BYTES;
 }
 
+static void
+write_all(int fd, const unsigned char *p, size_t n, const char *path)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		w = write(fd, p, n);
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			die("%s:", path);
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
 /* Copy one member's data into dir/name, checking records as they pass. */
 static void
 member_write(struct archive *a, const char *apath, const char *dir,
@@ -299,9 +315,7 @@ member_write(struct archive *a, const char *apath, const char *dir,
 				die("%s: %s: record %lld: label %u is not "
 				    "0..9", apath, ms->m->name,
 				    (off + i) / CIFAR_REC_BYTES, buf[i]);
-		if (write(fd, buf, (size_t)n) != n)
-			die("%s: %s", path, errno != 0 ? strerror(errno) :
-			    "short write");
+		write_all(fd, buf, (size_t)n, path);
 		hasher_update(h, buf, (size_t)n);
 		off += n;
 	}
@@ -580,6 +594,18 @@ manifest_print(json_t *man)
 	close_stdout();
 }
 
+static void
+progress_show(long long base, long long now, long long total)
+{
+	if (total > 0)
+		fprintf(stderr, "\r%s: %.1f of %.1f MiB", progname(),
+		    (double)(base + now) / 1048576.0,
+		    (double)(base + total) / 1048576.0);
+	else
+		fprintf(stderr, "\r%s: %.1f MiB", progname(),
+		    (double)(base + now) / 1048576.0);
+}
+
 /* Progress on stderr while downloading; also the way out on a signal. */
 static int
 xfer_progress(void *arg, curl_off_t total, curl_off_t now, curl_off_t ut,
@@ -593,16 +619,10 @@ xfer_progress(void *arg, curl_off_t total, curl_off_t now, curl_off_t ut,
 	(void)un;
 	if (interrupted)
 		return 1;
-	if (base[1] == 0 || (t = now_s()) - last < 0.5)
+	if (base[1] == 0 || now == 0 || (t = now_s()) - last < 0.5)
 		return 0;
 	last = t;
-	if (total > 0)
-		fprintf(stderr, "\r%s: %.1f of %.1f MiB", progname(),
-		    (double)(base[0] + now) / 1048576.0,
-		    (double)(base[0] + total) / 1048576.0);
-	else
-		fprintf(stderr, "\r%s: %.1f MiB", progname(),
-		    (double)(base[0] + now) / 1048576.0);
+	progress_show(base[0], now, total);
 	return 0;
 }
 
@@ -657,8 +677,15 @@ xfer_once(CURL *c, const char *url, const char *part, int progress,
 	rc = curl_easy_perform(c);
 	*status = 0;
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
-	if (progress)
+	if (progress) {
+		curl_off_t now = 0, total = -1;
+
+		curl_easy_getinfo(c, CURLINFO_SIZE_DOWNLOAD_T, &now);
+		curl_easy_getinfo(c, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T,
+		    &total);
+		progress_show(base[0], now, total);
 		fputc('\n', stderr);
+	}
 	if (fclose(fp) != 0 && rc == CURLE_OK)
 		die("%s:", part);
 	return rc;
@@ -838,6 +865,7 @@ main(int argc, char **argv)
 	} else {
 		part = xasprintf("%s/%s", out, PART_NAME);
 		download(o.url, part, &o);
+		drop_file = part;	/* whole now: never resume from it */
 		apath = part;
 	}
 	tmpdir = xasprintf("%s/.%s.XXXXXX", out, CIFAR_DIRNAME);
@@ -845,7 +873,6 @@ main(int argc, char **argv)
 		die("%s:", tmpdir);
 	mstate_init(ms);
 	ai = xmalloc(sizeof(*ai));
-	drop_file = part;
 	unpack(apath, tmpdir, ms, ai, &o);
 	if (classes_read(tmpdir, &classes, err, sizeof(err)) != 0)
 		die("%s: %s", apath, err);
