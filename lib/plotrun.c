@@ -2,7 +2,6 @@
  * plotrun.c: load a training log into per-tag series for acc-plot and
  * acc-check.  Reads one log; writes nothing.
  */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,129 +10,9 @@
 #include <jansson.h>
 
 #include "jsonio.h"
+#include "logread.h"
 #include "plotrun.h"
 #include "util.h"
-
-/*
- * XXX: a stand-in for logread (lib/logread.h) that reads only rn-train's
- * JSON Lines, with the same calling shape, until logread is in the tree.
- */
-struct tmp_point {
-	const char	*tag;
-	long long	 step;
-	double		 epoch;
-	double		 value;
-	double		 wall;
-};
-
-struct tmp_reader {
-	FILE			*fp;
-	struct jsonl_reader	 jr;
-	json_t			*meta, *rec;
-	char			 err[512];
-	const char		*keys[4];
-	char			 tags[4][64];
-	int			 nk, ik;
-};
-
-static struct tmp_reader *
-tmp_open(const char *path, const char *format, char *err, size_t errlen)
-{
-	struct tmp_reader *r;
-	FILE *fp;
-
-	if (format != NULL && strcmp(format, "rn-train") != 0) {
-		snprintf(err, errlen, "%s: format %s is not supported", path,
-		    format);
-		return NULL;
-	}
-	if (strcmp(path, "-") == 0)
-		fp = stdin;
-	else if ((fp = fopen(path, "r")) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	r = xcalloc(1, sizeof(*r));
-	r->fp = fp;
-	jsonl_open(&r->jr, fp, path);
-	return r;
-}
-
-static int
-tmp_next(struct tmp_reader *r, struct tmp_point *p)
-{
-	static const char *const stepkeys[] = { "lr", "loss", "acc" };
-	static const char *const evalkeys[] = { "acc", "loss" };
-	const char *type, *split;
-	long long it;
-	double v;
-	int i;
-
-	for (;;) {
-		while (r->rec != NULL && r->ik < r->nk) {
-			i = r->ik++;
-			if (json_get_num(r->rec, r->keys[i], &v) != 0)
-				continue;
-			p->tag = r->tags[i];
-			p->value = v;
-			p->step = json_get_int(r->rec, "iter", &it) == 0 ?
-			    it : -1;
-			p->epoch = json_get_num(r->rec, "epoch", &v) == 0 ?
-			    v : NAN;
-			p->wall = NAN;
-			return 1;
-		}
-		json_decref(r->rec);
-		r->rec = jsonl_next(&r->jr, r->err, sizeof(r->err));
-		if (r->rec == NULL)
-			return r->err[0] != '\0' ? -1 : 0;
-		r->nk = r->ik = 0;
-		type = json_get_str(r->rec, "type");
-		if (type == NULL) {
-			snprintf(r->err, sizeof(r->err), "%s:%ld: no \"type\"",
-			    r->jr.name, r->jr.line);
-			return -1;
-		}
-		if (strcmp(type, "meta") == 0 && r->meta == NULL)
-			r->meta = json_incref(r->rec);
-		else if (strcmp(type, "step") == 0)
-			for (i = 0; i < 3; i++) {
-				r->keys[r->nk] = stepkeys[i];
-				snprintf(r->tags[r->nk++], sizeof(r->tags[0]),
-				    "%s", stepkeys[i]);
-			}
-		else if (strcmp(type, "eval") == 0 &&
-		    (split = json_get_str(r->rec, "split")) != NULL)
-			for (i = 0; i < 2; i++) {
-				r->keys[r->nk] = evalkeys[i];
-				snprintf(r->tags[r->nk++], sizeof(r->tags[0]),
-				    "%.20s_%s", split, evalkeys[i]);
-			}
-	}
-}
-
-static const char *
-tmp_error(struct tmp_reader *r)
-{
-	return r->err;
-}
-
-static json_t *
-tmp_meta(struct tmp_reader *r)
-{
-	return r->meta;
-}
-
-static void
-tmp_close(struct tmp_reader *r)
-{
-	json_decref(r->rec);
-	json_decref(r->meta);
-	jsonl_close(&r->jr);
-	if (r->fp != stdin)
-		fclose(r->fp);
-	free(r);
-}
 
 static int
 tag_wanted(const char *tag, const char *const *want)
@@ -188,35 +67,35 @@ int
 plotrun_load(struct plotrun *pr, const char *path, const char *format,
     const char *const *want, char *err, size_t errlen)
 {
-	struct tmp_reader *r;
-	struct tmp_point p;
+	struct logreader *r;
+	struct logpoint p;
 	json_t *meta;
 	long long ipe;
 	int rc;
 
 	memset(pr, 0, sizeof(*pr));
-	if ((r = tmp_open(path, format, err, errlen)) == NULL)
+	if ((r = logread_open(path, format, err, errlen)) == NULL)
 		return -1;
-	while ((rc = tmp_next(r, &p)) == 1) {
+	while ((rc = logread_next(r, &p)) == 1) {
 		if (!tag_wanted(p.tag, want) || isnan(p.value))
 			continue;
 		series_push(series_get(pr, p.tag), p.step, p.epoch, p.value);
 	}
 	if (rc < 0) {
-		snprintf(err, errlen, "%s", tmp_error(r));
-		tmp_close(r);
+		snprintf(err, errlen, "%s", logread_error(r));
+		logread_close(r);
 		plotrun_free(pr);
 		return -1;
 	}
 	pr->path = xstrdup(path);
-	pr->format = xstrdup("rn-train");
-	meta = tmp_meta(r);
+	pr->format = xstrdup(logread_format(r));
+	meta = logread_meta(r);
 	if (meta != NULL) {
 		pr->meta = json_deep_copy(meta);
 		if (json_get_int(meta, "iters_per_epoch", &ipe) == 0 && ipe > 0)
 			pr->ipe = ipe;
 	}
-	tmp_close(r);
+	logread_close(r);
 	return 0;
 }
 
