@@ -450,22 +450,28 @@ check_end(const struct golden *g, const struct golden_curve *gc,
 	json_object_set_new(f, key, xnum(end));
 	json_object_set_new(f, "missing_points", json_integer(missing));
 	finding(rep, "stopped_early", split, f);
-	note(rep, "%s: the run stops at %s %g, the golden curve goes on "
-	    "to %g", split, axis, last, end);
+	note(rep, "%s: the run stops at %s %g, the golden reference at %g",
+	    split, axis, last, end);
 }
 
 static void
 check_final(const struct golden *g, const struct plotcurve *c,
-    struct report *rep)
+    long long ipe, struct report *rep)
 {
 	const struct golden_final *gf = &g->final;
-	double acc = c->v[c->n - 1], by = 0;
 	const char *axis = golden_axis_name(g->axis);
+	double end, acc, by = 0;
+	size_t k = c->n - 1;
 	json_t *f;
 
+	/* A run that goes on past the golden's end is judged at its end. */
+	end = golden_end(g, golden_find(g, gf->split), gf->split, ipe);
+	while (!isnan(end) && k > 0 && c->x[k] > end + EPS)
+		k--;
+	acc = c->v[k];
 	f = json_object();
 	json_object_set_new(f, "split", json_string(gf->split));
-	json_object_set_new(f, axis, xnum(c->x[c->n - 1]));
+	json_object_set_new(f, axis, xnum(c->x[k]));
 	json_object_set_new(f, "acc", json_num(acc));
 	json_object_set_new(f, "golden", json_num(gf->acc));
 	json_object_set_new(f, "lo", json_num(gf->lo));
@@ -525,7 +531,7 @@ check_split(const struct opts *o, const struct golden *g, const char *split,
 		check_points(o, g, gc, &c, rep, st);
 	check_end(g, gc, split, &c, pr->ipe, rep);
 	if (g->final.present && strcmp(g->final.split, split) == 0)
-		check_final(g, &c, rep);
+		check_final(g, &c, pr->ipe, rep);
 	json_object_set_new(rep->splits, split, st);
 	plotcurve_free(&c);
 }
@@ -698,11 +704,25 @@ source_of(const struct opts *o, struct plotrun *runs, int argc, char **argv)
 		json_array_append_new(arr, r);
 	}
 	json_object_set_new(src, "runs", arr);
-	/* The command, with the runs named as in "runs". */
+	/*
+	 * The command, with the runs named as in "runs" and without -d,
+	 * whose text is "how"; arguments with blanks are quoted for sh.
+	 */
 	cmd = xstrdup("acc-check");
 	for (i = 1; i < argc; i++) {
-		t = xasprintf("%s %s", cmd, i >= argc - o->argc ?
-		    base_name(argv[i]) : argv[i]);
+		const char *a = i >= argc - o->argc ? base_name(argv[i]) :
+		    argv[i];
+
+		if (o->how != NULL && (argv[i] == o->how ||
+		    strncmp(a, "-d", 2) == 0 || strncmp(a, "--how", 5) == 0))
+			continue;
+		if (a[0] == '\0' || strpbrk(a, " \t\n'\"\\$`*?[]#;&|<>()") !=
+		    NULL)
+			t = strchr(a, '\'') == NULL ?
+			    xasprintf("%s '%s'", cmd, a) :
+			    xasprintf("%s <argument with a quote>", cmd);
+		else
+			t = xasprintf("%s %s", cmd, a);
 		free(cmd);
 		cmd = t;
 	}
