@@ -857,8 +857,12 @@ main(int argc, char **argv)
 	atexit_cleanup(cleanup);
 	out = outdir_make(o.outdir);
 	final = xasprintf("%s/%s", out, CIFAR_DIRNAME);
-	if (reuse(final, &o) == 0)
+	if (reuse(final, &o) == 0) {
+		free(made_outdir);
+		free(final);
+		free(out);
 		return EXIT_OK;
+	}
 	if (o.archive != NULL) {
 		if ((apath = realpath(o.archive, NULL)) == NULL)
 			die("%s:", o.archive);
@@ -886,6 +890,7 @@ main(int argc, char **argv)
 		die("%s:", final);
 	free(tmpdir);
 	tmpdir = NULL;
+	free(made_outdir);
 	made_outdir = NULL;
 	(void)fsync_parent(final);
 	drop_file = NULL;
@@ -898,6 +903,10 @@ main(int argc, char **argv)
 	manifest_print(man);
 	rc = EXIT_OK;
 	free(ai);
+	if (apath != part)
+		free(apath);
+	free(part);
+	free(kept);
 	free(final);
 	free(out);
 	return rc;

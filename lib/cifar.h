@@ -54,7 +54,7 @@ extern const struct cifar_member cifar_members[CIFAR_NMEMBER];
 extern const char *const cifar_class_names[CIFAR_NCLASS];
 
 #define CIFAR_DIRNAME	"cifar-10-batches-bin"
-#define CIFAR_URL	"https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz"
+#define CIFAR_URL "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz"
 #define CIFAR_ARCHIVE_MD5	"c32a1d4ab5d03f1284b67883e8d87530"
 #define CIFAR_ARCHIVE_BYTES	170052171LL
 

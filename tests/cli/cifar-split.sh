@@ -90,7 +90,8 @@ run_case_in "a split manifest is not a fetch manifest" 2 \
     'stdin: not a cifar-fetch manifest$' "$T/random.json" cifar-split -v 20
 sed "s|$T/data|$T/gone|" "$T/fetch.json" >"$T/moved.json"
 run_case "manifest points at missing files" 2 \
-    "^cifar-split: $T/gone/cifar-10-batches-bin/data_batch_1.bin: No such file or directory\$" \
+    "^cifar-split: $T/gone/cifar-10-batches-bin/data_batch_1.bin: \
+No such file or directory\$" \
     cifar-split -v 20 "$T/moved.json"
 "$PY" -c 'import json, sys
 m = json.load(open(sys.argv[1]))
@@ -111,7 +112,8 @@ m = json.load(open(sys.argv[1]))
 m["directory"] = sys.argv[2] + "/cifar-10-batches-bin"
 m["files"][1]["sha256"] = hashlib.sha256(b).hexdigest()
 json.dump(m, open(sys.argv[3], "w"))' "$T/fetch.json" "$T/lab" "$T/lab.json"
-run_case "a label above 9" 2 'data_batch_2.bin: record 5: label 12 is not 0..9$' \
+run_case "a label above 9" 2 \
+    'data_batch_2.bin: record 5: label 12 is not 0..9$' \
     cifar-split -v 20 "$T/lab.json"
 check "lab: no index file" "! ls '$T/lab/cifar-10-batches-bin/'*.idx"
 check "bad manifests: no index file written" \
@@ -123,7 +125,8 @@ run_case "index under a plain file" 2 \
     "^cifar-split: $T/afile/x.idx: Not a directory\$" \
     cifar-split -v 20 -o "$T/afile/x.idx" "$T/fetch.json"
 mkdir "$T/full"
-run_case "no room for the index" 2 "^cifar-split: $T/full/x.idx: File too large\$" \
+run_case "no room for the index" 2 \
+    "^cifar-split: $T/full/x.idx: File too large\$" \
     sh -c 'trap "" XFSZ; ulimit -f 1; exec "$@"' sh \
     cifar-split -v 20 -o "$T/full/x.idx" "$T/fetch.json"
 check "no room: nothing left" "[ -z \"\$(ls -A '$T/full')\" ]"
@@ -156,7 +159,8 @@ real() {
 	run_case "real: $r_name" 0 '' cifar-split "$@" "$T/real-fetch.json" &&
 	    cp "$out" "$T/real-$r_name.json" &&
 	    check "real $r_name: recounted and recomputed" \
-	    "'$PY' '$D/check.py' split '$T/real-$r_name.json' '$T/real-fetch.json'"
+	    "'$PY' '$D/check.py' split '$T/real-$r_name.json' \
+	    '$T/real-fetch.json'"
 }
 real tail -m tail
 check "real tail: the PyTorch reference runs' val, images 45000..49999" \
