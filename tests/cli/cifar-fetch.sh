@@ -76,7 +76,7 @@ mk() {
 	"$PY" "$D/mkarchive.py" "$1" "$T/$1.tgz"
 }
 for k in good flat evil evil-deep absolute symlink hardlink device fifo \
-    extra missing dup badlabel badsize badmeta; do
+    extra missing dup badlabel badsize badmeta huge hugemeta; do
 	mk "$k" || fail "mkarchive $k"
 done
 
@@ -120,7 +120,8 @@ refuse() {
 	shift 3
 	run_case "$r_name" 2 "$r_pat" \
 	    cifar-fetch "$@" -a "$T/$r_kind.tgz" -o "$T/x-$r_kind"
-	check "$r_name: nothing left" "$(gone "$T/x-$r_kind")"
+	check "$r_name: nothing left, one line" \
+	    "$(gone "$T/x-$r_kind") && [ \$(wc -l <'$err') -eq 1 ]"
 }
 refuse "unverified members (synthetic data)" good \
     "good.tgz: data_batch_1.bin: sha256 $H, expected $SHA1\$"
@@ -146,6 +147,12 @@ refuse "a record not 3073 bytes" badsize \
     'data_batch_2.bin: 92290 bytes is not a whole number of 3073-byte' -N
 refuse "class names not ten lines" badmeta \
     'batches.meta.txt: not 10 class names' -N
+refuse "a member larger than the official one" huge \
+    'data_batch_1.bin: 104857600 bytes is too large$'
+refuse "a member larger than 64 MiB, -N" huge \
+    'data_batch_1.bin: 104857600 bytes is too large$' -N
+refuse "class names over 4096 bytes" hugemeta \
+    'batches.meta.txt: 5000 bytes is too large$' -N
 head -c 300000 "$T/good.tgz" >"$T/trunc.tgz"
 refuse "a truncated gzip" trunc 'trunc.tgz: truncated gzip input$' -N
 head -c 20 "$T/good.tgz" >"$T/trunc20.tgz"

@@ -17,7 +17,7 @@ CLASSES = ["airplane", "automobile", "bird", "cat", "deer",
            "dog", "frog", "horse", "ship", "truck"]
 KINDS = ["good", "flat", "evil", "evil-deep", "absolute", "symlink",
          "hardlink", "device", "fifo", "extra", "missing", "dup",
-         "badlabel", "badsize", "badmeta"]
+         "badlabel", "badsize", "badmeta", "huge", "hugemeta"]
 
 
 def batch(rng, n):
@@ -83,6 +83,15 @@ def main():
             if kind == "fifo" and name == "test_batch.bin":
                 add_special(tf, prefix + name, tarfile.FIFOTYPE)
                 continue
+            if kind == "huge" and name == "data_batch_1.bin":
+                # Only a header claiming 100 MiB: the size is refused
+                # before any data would be read.
+                ti = tarfile.TarInfo(prefix + name)
+                ti.size = 100 << 20
+                tf.addfile(ti)
+                break
+            if kind == "hugemeta" and name == "batches.meta.txt":
+                data = b"x" * 5000
             if kind == "badlabel" and name == "data_batch_2.bin":
                 b = bytearray(data)
                 b[3 * 3073] = 10
