@@ -399,7 +399,10 @@ check_points(const struct opts *o, const struct golden *g,
 		    axis, nbad > 1 ? "s" : "", list, pp(fabs(worst)),
 		    worst > 0 ? "below" :
 		    "above", axis, worst_x);
-	} else
+	} else if (above > 0)
+		note(rep, "%s: no point below the band; %zu of %zu above it "
+		    "(not counted with -o)", gc->split, above, compared);
+	else
 		note(rep, "%s: %zu of %zu points inside the band", gc->split,
 		    compared, compared);
 	free(bad);
@@ -455,8 +458,8 @@ check_end(const struct golden *g, const struct golden_curve *gc,
 }
 
 static void
-check_final(const struct golden *g, const struct plotcurve *c,
-    long long ipe, struct report *rep)
+check_final(const struct opts *o, const struct golden *g,
+    const struct plotcurve *c, long long ipe, struct report *rep)
 {
 	const struct golden_final *gf = &g->final;
 	const char *axis = golden_axis_name(g->axis);
@@ -478,14 +481,16 @@ check_final(const struct golden *g, const struct plotcurve *c,
 	json_object_set_new(f, "hi", json_num(gf->hi));
 	if (acc < gf->lo - EPS)
 		by = gf->lo - acc;
-	else if (acc > gf->hi + EPS)
+	else if (acc > gf->hi + EPS && !o->one_sided)
 		by = -(acc - gf->hi);
 	json_object_set_new(f, "within", json_boolean(by == 0));
 	rep->final = json_deep_copy(f);
 	if (by == 0) {
 		json_decref(f);
-		note(rep, "final %s accuracy %.2f%% within [%.2f, %.2f]",
-		    gf->split, pp(acc), pp(gf->lo), pp(gf->hi));
+		note(rep, "final %s accuracy %.2f%% %s [%.2f, %.2f]%s",
+		    gf->split, pp(acc), acc > gf->hi + EPS ? "above" :
+		    "within", pp(gf->lo), pp(gf->hi), acc > gf->hi + EPS ?
+		    " (not counted with -o)" : "");
 		return;
 	}
 	json_object_del(f, "split");
@@ -531,7 +536,7 @@ check_split(const struct opts *o, const struct golden *g, const char *split,
 		check_points(o, g, gc, &c, rep, st);
 	check_end(g, gc, split, &c, pr->ipe, rep);
 	if (g->final.present && strcmp(g->final.split, split) == 0)
-		check_final(g, &c, pr->ipe, rep);
+		check_final(o, g, &c, pr->ipe, rep);
 	json_object_set_new(rep->splits, split, st);
 	plotcurve_free(&c);
 }

@@ -536,6 +536,27 @@ band_text(enum band b)
 	}
 }
 
+/* Do the runs declare seeds, all different? */
+static int
+distinct_seeds(struct run *runs, const int *members, int n)
+{
+	json_t *a, *b;
+	int i, j;
+
+	for (i = 0; i < n; i++) {
+		a = runs[members[i]].pr.meta != NULL ?
+		    json_object_get(runs[members[i]].pr.meta, "seed") : NULL;
+		if (a == NULL)
+			return 0;
+		for (j = 0; j < i; j++) {
+			b = json_object_get(runs[members[j]].pr.meta, "seed");
+			if (json_equal(a, b))
+				return 0;
+		}
+	}
+	return 1;
+}
+
 /*
  * Several runs of one group as their mean with a band, one split.  The
  * key says what the band is and over how many runs.
@@ -549,6 +570,7 @@ draw_group(const struct opts *o, struct plot *p, struct run *runs, int g,
 	size_t nx = 0, i, j, k, m, mmin = 0, mmax = 0;
 	int r, nr = 0, idx, members[MAX_RUNS];
 	char *what, *title;
+	const char *unit;
 
 	for (r = 0; r < o->argc; r++) {
 		if (runs[r].group != g)
@@ -617,13 +639,15 @@ draw_group(const struct opts *o, struct plot *p, struct run *runs, int g,
 		mmin = mmin == 0 || m < mmin ? m : mmin;
 		mmax = m > mmax ? m : mmax;
 	}
+	unit = distinct_seeds(runs, members, nr) ? "seeds" : "runs";
 	if (mmin == mmax)
-		what = xasprintf("%s %s: %s over %zu runs",
-		    runs[members[0]].label, split, band_text(o->band), mmax);
+		what = xasprintf("%s %s: %s over %zu %s",
+		    runs[members[0]].label, split, band_text(o->band), mmax,
+		    unit);
 	else
-		what = xasprintf("%s %s: %s over %zu-%zu runs",
+		what = xasprintf("%s %s: %s over %zu-%zu %s",
 		    runs[members[0]].label, split, band_text(o->band), mmin,
-		    mmax);
+		    mmax, unit);
 	title = gp_str(what);
 	if (!p->dumb)
 		clause(p, "datafile index %d using 1:3:4 with filledcurves "
@@ -946,8 +970,10 @@ write_script(FILE *fp, const struct opts *o, struct plot *p, enum term t,
 	if (p->has_lr) {
 		/* Keep the rate in the lower half, under the curves. */
 		fprintf(fp, "set logscale y2\nset y2range [%.10g:%.10g]\n"
-		    "set y2tics nomirror format \"%%g\"\nset y2label "
-		    "\"learning rate\"\n", p->lrmin / 3, p->lrmax * 30);
+		    "set y2tics nomirror format \"%%g\"\n", p->lrmin / 3,
+		    p->lrmax * 30);
+		if (!p->dumb)
+			fputs("set y2label \"learning rate\"\n", fp);
 		/* Tick the rates the runs used, when they are few. */
 		if (p->nlrs <= MAX_LRS) {
 			fputs("set y2tics (", fp);
