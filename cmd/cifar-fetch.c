@@ -530,6 +530,7 @@ dir_check(const char *dir, struct mstate *ms, int noverify, char *err,
 
 	mstate_init(ms);
 	for (i = 0; i < CIFAR_NMEMBER; i++) {
+		check_interrupt();
 		path = xasprintf("%s/%s", dir, ms[i].m->name);
 		rc = cifar_slurp(path, member_cap(ms[i].m, noverify), &buf,
 		    &len, ms[i].sha256, err, errlen);
@@ -784,6 +785,7 @@ reuse(const char *dir, const struct opts *o)
 	src = json_is_string(src) ? json_incref(src) : json_string(dir);
 	arc = json_is_object(arc) ? json_incref(arc) : json_null();
 	json_decref(stamp);
+	check_interrupt();
 	if (o->noverify)
 		warnmsg("warning: checksums not verified (-N)");
 	manifest_print(manifest_new(src, arc, !o->noverify, dir, ms,
@@ -849,6 +851,7 @@ main(int argc, char **argv)
 	struct opts o;
 	json_t *classes, *man;
 	char err[512], *out, *final, *apath, *part = NULL, *kept = NULL;
+	char *tmp;
 	int rc;
 
 	set_progname(argv[0]);
@@ -872,8 +875,11 @@ main(int argc, char **argv)
 		drop_file = part;	/* whole now: never resume from it */
 		apath = part;
 	}
-	tmpdir = xasprintf("%s/.%s.XXXXXX", out, CIFAR_DIRNAME);
-	if (mkdtemp(tmpdir) == NULL || chmod(tmpdir, 0755) != 0)
+	tmp = xasprintf("%s/.%s.XXXXXX", out, CIFAR_DIRNAME);
+	if (mkdtemp(tmp) == NULL)
+		die("%s:", out);
+	tmpdir = tmp;
+	if (chmod(tmpdir, 0755) != 0)
 		die("%s:", tmpdir);
 	mstate_init(ms);
 	ai = xmalloc(sizeof(*ai));
@@ -886,6 +892,7 @@ main(int argc, char **argv)
 	    archive_json(part != NULL ? kept : apath, ai), !o.noverify, final,
 	    ms, classes);
 	stamp_write(tmpdir, man);
+	check_interrupt();
 	if (rename(tmpdir, final) != 0)
 		die("%s:", final);
 	free(tmpdir);
