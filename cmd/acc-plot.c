@@ -111,16 +111,16 @@ static const char *const colors[] = {
 };
 #define NCOLORS	(sizeof(colors) / sizeof(colors[0]))
 
+static const char usage_text[] =
+    "[-aeLl] [-b sd|se|range] [-F format] [-g golden] [-I ipe]\n"
+    "                [-M milestones] [-o file] [-r value[:label]] [-S WxH]\n"
+    "                [-s splits] [-T title] [-t split=tag] [-x epoch|iter]\n"
+    "                [-y lo:hi] [label=]log ...";
+
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: %s [-aeLl] [-b sd|se|range] [-F format] "
-	    "[-g golden] [-I ipe]\n"
-	    "                [-M milestones] [-o file] [-r value[:label]] "
-	    "[-S WxH] [-s splits]\n"
-	    "                [-T title] [-t split=tag] [-x epoch|iter] "
-	    "[-y lo:hi] [label=]log ...\n", progname());
-	exit(EXIT_BAD);
+	usage_error(usage_text, NULL);
 }
 
 static void
@@ -131,11 +131,11 @@ add_ref(struct opts *o, char *arg)
 	double y;
 
 	if (o->nrefs == MAX_REFS)
-		usage_error(NULL, "too many -r");
+		usage_error(usage_text, "too many -r");
 	if (colon != NULL)
 		*colon = '\0';
 	if (parse_double(arg, -1e9, 1e9, &y, &errstr) != 0)
-		usage_error(NULL, "-r %s: %s", arg, errstr);
+		usage_error(usage_text, "-r %s: %s", arg, errstr);
 	o->refs[o->nrefs].y = y;
 	o->refs[o->nrefs++].label = colon != NULL ? colon + 1 : NULL;
 }
@@ -148,7 +148,7 @@ add_splits(struct opts *o, char *list)
 	for (tok = strtok_r(list, ",", &save); tok != NULL;
 	    tok = strtok_r(NULL, ",", &save)) {
 		if (o->nsplits == MAX_SPLITS)
-			usage_error(NULL, "at most %d splits", MAX_SPLITS);
+			usage_error(usage_text, "at most %d splits", MAX_SPLITS);
 		o->splits[o->nsplits++] = tok;
 	}
 }
@@ -162,11 +162,11 @@ parse_size(struct opts *o, const char *arg)
 	errno = 0;
 	w = strtol(arg, &end, 10);
 	if (end == arg || (*end != 'x' && *end != ','))
-		usage_error(NULL, "-S %s: want WIDTHxHEIGHT", arg);
+		usage_error(usage_text, "-S %s: want WIDTHxHEIGHT", arg);
 	h = strtol(end + 1, &end, 10);
 	if (*end != '\0' || errno != 0 || w < 20 || h < 10 || w > 10000 ||
 	    h > 10000)
-		usage_error(NULL, "-S %s: want WIDTHxHEIGHT", arg);
+		usage_error(usage_text, "-S %s: want WIDTHxHEIGHT", arg);
 	o->width = (int)w;
 	o->height = (int)h;
 }
@@ -213,7 +213,7 @@ parse_args(struct opts *o, int argc, char **argv)
 			else if (strcmp(optarg, "range") == 0)
 				o->band = BAND_RANGE;
 			else
-				usage_error(NULL, "-b %s: want sd, se or "
+				usage_error(usage_text, "-b %s: want sd, se or "
 				    "range", optarg);
 			break;
 		case 'e':
@@ -224,13 +224,13 @@ parse_args(struct opts *o, int argc, char **argv)
 			break;
 		case 'g':
 			if (o->ngolden == MAX_GOLDEN)
-				usage_error(NULL, "too many -g");
+				usage_error(usage_text, "too many -g");
 			o->golden[o->ngolden++] = optarg;
 			break;
 		case 'I':
 			if (parse_long(optarg, 1, 100000000, &o->ipe,
 			    &errstr) != 0)
-				usage_error(NULL, "-I %s: %s", optarg, errstr);
+				usage_error(usage_text, "-I %s: %s", optarg, errstr);
 			break;
 		case 'L':
 			o->no_lr = 1;
@@ -259,10 +259,10 @@ parse_args(struct opts *o, int argc, char **argv)
 		case 't':
 			eq = strchr(optarg, '=');
 			if (eq == NULL || eq == optarg || eq[1] == '\0')
-				usage_error(NULL, "-t %s: want split=tag",
+				usage_error(usage_text, "-t %s: want split=tag",
 				    optarg);
 			if (o->ntags == MAX_SPLITS)
-				usage_error(NULL, "too many -t");
+				usage_error(usage_text, "too many -t");
 			*eq = '\0';
 			o->tagmap[o->ntags][0] = optarg;
 			o->tagmap[o->ntags++][1] = eq + 1;
@@ -271,13 +271,13 @@ parse_args(struct opts *o, int argc, char **argv)
 			if (strcmp(optarg, "iter") == 0)
 				o->iter_axis = 1;
 			else if (strcmp(optarg, "epoch") != 0)
-				usage_error(NULL, "-x %s: want epoch or iter",
+				usage_error(usage_text, "-x %s: want epoch or iter",
 				    optarg);
 			break;
 		case 'y':
 			if (strspn(optarg, "0123456789.:-+eE*") !=
 			    strlen(optarg) || strchr(optarg, ':') == NULL)
-				usage_error(NULL, "-y %s: want lo:hi", optarg);
+				usage_error(usage_text, "-y %s: want lo:hi", optarg);
 			o->yrange = optarg;
 			break;
 		default:
@@ -289,7 +289,7 @@ parse_args(struct opts *o, int argc, char **argv)
 	if (o->argc < 1 && o->ngolden == 0)
 		usage();
 	if (o->argc > MAX_RUNS)
-		usage_error(NULL, "at most %d logs", MAX_RUNS);
+		usage_error(usage_text, "at most %d logs", MAX_RUNS);
 	if (o->nsplits == 0) {
 		o->splits[o->nsplits++] = "test";
 		o->splits[o->nsplits++] = "val";
@@ -489,17 +489,18 @@ draw_lr(const struct opts *o, struct plot *p, struct run *r,
 		return;
 	plotrun_curve(&r->pr, s, o->iter_axis, &c, NULL);
 	if (c.n == 0) {
+		warnmsg("%s: %s: no %s to place the rate on (give -I, or "
+		    "-x iter)", r->path, s->tag, o->iter_axis ? "iterations" :
+		    "epochs");
 		plotcurve_free(&c);
 		return;
 	}
 	what = xasprintf("%s learning rate (%s): %s", r->label, s->tag,
 	    r->path);
 	idx = block(p, what, o->iter_axis ? "iter\tlr" : "epoch\tlr");
-	/* Only the points where the rate changes, and the last one. */
+	/* Only the points where the rate changes, then the run's end. */
 	for (i = 0; i < c.n; i++) {
-		if (!(c.v[i] > 0))
-			continue;
-		if (c.v[i] == last && i + 1 < c.n)
+		if (!(c.v[i] > 0) || c.v[i] == last)
 			continue;
 		fprintf(p->data, "%.10g\t%.10g\n", c.x[i], c.v[i]);
 		last = c.v[i];
@@ -508,9 +509,9 @@ draw_lr(const struct opts *o, struct plot *p, struct run *r,
 		see_lr(p, last);
 		see_x(p, c.x[i]);
 	}
-	/* Hold the last rate to the end of the run. */
-	end = run_end(o, r);
-	if (last > 0 && end > c.x[c.n - 1])
+	/* Hold the last rate to the end of the run (steps need a point). */
+	end = fmax(run_end(o, r), c.x[c.n - 1]);
+	if (last > 0)
 		fprintf(p->data, "%.10g\t%.10g\n", end, last);
 	free(what);
 	what = xasprintf("%s lr", r->label);
@@ -850,17 +851,17 @@ marks_from_flag(const struct opts *o, struct plot *p, long long ipe)
 	int i;
 
 	text = xasprintf("multistep:lr=1,milestones=%s", o->milestones);
-	for (c = text; *c != '\0'; c++)
+	for (c = strstr(text, "milestones="); *c != '\0'; c++)
 		if (*c == ',')
 			*c = '/';
 	if (sched_parse(text, &s, err, sizeof(err)) != 0)
-		usage_error(NULL, "-M %s: %s", o->milestones, err);
+		usage_error(usage_text, "-M %s: %s", o->milestones, err);
 	free(text);
 	for (i = 0; i < s.nmilestones; i++) {
 		struct dur d = s.milestones[i];
 
 		if (d.epochs == o->iter_axis && ipe <= 0)
-			usage_error(NULL, "-M %s: give -I to convert between "
+			usage_error(usage_text, "-M %s: give -I to convert between "
 			    "epochs and iterations", o->milestones);
 		if (o->iter_axis)
 			x = d.epochs ? d.v * ipe : d.v;
@@ -890,7 +891,7 @@ term_of(const char *out)
 		if (strcmp(dot, ".txt") == 0)
 			return TERM_TXT;
 	}
-	usage_error(NULL, "%s: the name must end in .png, .svg, .pdf or .txt",
+	usage_error(usage_text, "%s: the name must end in .png, .svg, .pdf or .txt",
 	    out);
 }
 
@@ -957,8 +958,7 @@ write_script(FILE *fp, const struct opts *o, struct plot *p, enum term t,
 	/* The key goes under the plot, three entries a row. */
 	fprintf(fp, "set key outside below center horizontal Left reverse "
 	    "box lc rgb \"#cccccc\" samplen 2 width 1 maxcols 3\n");
-	if (!p->dumb)
-		fprintf(fp, "set bmargin %d\n", (keys + 2) / 3 + 5);
+	fprintf(fp, "set bmargin %d\n", (keys + 2) / 3 + (p->dumb ? 4 : 5));
 	fputs("set ytics nomirror\n", fp);
 	if (o->logx)
 		fprintf(fp, "set logscale x\nset xrange [%.10g:%.10g]\n",
@@ -1303,7 +1303,7 @@ draw_all(const struct opts *o, struct plot *p, struct run *runs,
 			if ((gc = golden_find(&goldens[i], o->splits[j])) !=
 			    NULL)
 				draw_golden_curve(o, p, &goldens[i], gc, i);
-	drawn = p->nclause;
+	drawn = 0;
 	for (i = 0; i < o->argc; i++) {
 		const char *color = colors[ncol % NCOLORS];
 		int members = 0;
@@ -1313,17 +1313,19 @@ draw_all(const struct opts *o, struct plot *p, struct run *runs,
 		for (k = i; k < o->argc; k++)
 			members += runs[k].group == i;
 		for (j = 0; j < o->nsplits; j++) {
+			k = p->nclause;
 			if (members > 1)
 				draw_group(o, p, runs, i, o->splits[j], color);
 			else
 				draw_run_split(o, p, &runs[i], o->splits[j],
 				    color);
+			drawn += p->nclause > k;
 		}
 		if (!o->no_lr)
 			draw_lr(o, p, &runs[i], color);
 		ncol++;
 	}
-	if (o->argc > 0 && p->nclause == drawn)
+	if (o->argc > 0 && drawn == 0)
 		die("nothing to draw: the logs have no accuracy for %s%s "
 		    "(see -s and -t)", o->splits[0], o->nsplits > 1 ?
 		    " or the other splits" : "");
