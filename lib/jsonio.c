@@ -13,8 +13,6 @@
 #include "util.h"
 
 #define JSONL_MAX_LINE	(64u << 20)
-#define DUMP_FLAGS	(JSON_COMPACT | JSON_PRESERVE_ORDER | \
-			    JSON_REAL_PRECISION(17))
 
 json_t *
 json_num(double v)
@@ -22,10 +20,107 @@ json_num(double v)
 	return isfinite(v) ? json_real(v) : json_null();
 }
 
+/*
+ * Jansson prints reals with a fixed 17 digits, so 0.1 would read
+ * 0.10000000000000001.  Print the shortest text that reads back to the same
+ * double instead, as jq does, and keep a ".0" so a real stays a real.
+ */
+static int
+put_real(FILE *fp, double v)
+{
+	char buf[40];
+	int prec;
+
+	if (!isfinite(v))
+		return fputs("null", fp) == EOF ? -1 : 0;
+	for (prec = 1; prec <= 17; prec++) {
+		snprintf(buf, sizeof(buf), "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	if (strspn(buf, "-0123456789") == strlen(buf))
+		strcat(buf, ".0");
+	return fputs(buf, fp) == EOF ? -1 : 0;
+}
+
+static int
+put_indent(FILE *fp, int indent, int depth)
+{
+	int i;
+
+	if (indent <= 0)
+		return 0;
+	if (fputc('\n', fp) == EOF)
+		return -1;
+	for (i = 0; i < indent * depth; i++)
+		if (fputc(' ', fp) == EOF)
+			return -1;
+	return 0;
+}
+
+static int
+put_value(FILE *fp, json_t *v, int indent, int depth)
+{
+	const char *key, *sep = indent > 0 ? ": " : ":";
+	json_t *item;
+	size_t i, n;
+	int rc;
+
+	switch (json_typeof(v)) {
+	case JSON_REAL:
+		return put_real(fp, json_real_value(v));
+	case JSON_OBJECT:
+		if (json_object_size(v) == 0)
+			return fputs("{}", fp) == EOF ? -1 : 0;
+		if (fputc('{', fp) == EOF)
+			return -1;
+		n = 0;
+		json_object_foreach(v, key, item) {
+			json_t *k = json_string(key);
+
+			if ((n++ > 0 && fputc(',', fp) == EOF) ||
+			    put_indent(fp, indent, depth + 1) != 0) {
+				json_decref(k);
+				return -1;
+			}
+			rc = json_dumpf(k, fp, JSON_ENCODE_ANY);
+			json_decref(k);
+			if (rc != 0 || fputs(sep, fp) == EOF ||
+			    put_value(fp, item, indent, depth + 1) != 0)
+				return -1;
+		}
+		if (put_indent(fp, indent, depth) != 0)
+			return -1;
+		return fputc('}', fp) == EOF ? -1 : 0;
+	case JSON_ARRAY:
+		if (json_array_size(v) == 0)
+			return fputs("[]", fp) == EOF ? -1 : 0;
+		if (fputc('[', fp) == EOF)
+			return -1;
+		json_array_foreach(v, i, item) {
+			if ((i > 0 && fputc(',', fp) == EOF) ||
+			    put_indent(fp, indent, depth + 1) != 0 ||
+			    put_value(fp, item, indent, depth + 1) != 0)
+				return -1;
+		}
+		if (put_indent(fp, indent, depth) != 0)
+			return -1;
+		return fputc(']', fp) == EOF ? -1 : 0;
+	default:
+		return json_dumpf(v, fp, JSON_ENCODE_ANY);
+	}
+}
+
+int
+json_print(FILE *fp, json_t *v, int indent)
+{
+	return put_value(fp, v, indent, 0);
+}
+
 int
 jsonl_write(FILE *fp, json_t *rec)
 {
-	if (json_dumpf(rec, fp, DUMP_FLAGS) != 0)
+	if (json_print(fp, rec, 0) != 0)
 		return -1;
 	if (fputc('\n', fp) == EOF || fflush(fp) != 0)
 		return -1;
@@ -45,8 +140,7 @@ jsonl_emit(FILE *fp, json_t *rec)
 int
 json_write_pretty(FILE *fp, json_t *doc)
 {
-	if (json_dumpf(doc, fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-	    JSON_REAL_PRECISION(17)) != 0)
+	if (json_print(fp, doc, 2) != 0)
 		return -1;
 	return fputc('\n', fp) == EOF ? -1 : 0;
 }

@@ -2,7 +2,7 @@
  * jsonio.h: JSON and JSON Lines on jansson.
  *
  * Writing: one compact record per line, flushed, with keys in insertion
- * order and reals printed to round-trip.  NaN and infinities never reach
+ * order and reals in the shortest form that reads back exactly.  NaN and infinities never reach
  * the output: json_num() turns them into null.
  *
  * Reading: jsonl_next() hands out one record per line, with the line
@@ -19,6 +19,11 @@
 /* A real, or null when the value is not finite. */
 json_t	*json_num(double);
 
+/*
+ * Print a value: compact when indent is 0, else pretty with that many
+ * spaces a level.  Reals in their shortest round-trip form.
+ */
+int	 json_print(FILE *, json_t *, int indent);
 /* Write one compact record and a newline, then flush; -1 on error. */
 int	 jsonl_write(FILE *, json_t *);
 /* jsonl_write, then json_decref; dies with the program's error style. */

@@ -377,13 +377,47 @@ test_json_write(void **state)
 	jsonl_emit(fp, json_pack("{s:[i,i]}", "a", 1, 2));
 	fclose(fp);
 	got = read_all(path, NULL);
-	/* Reals are printed to round-trip: 0.1 comes back as 0.1. */
-	assert_non_null(strstr(got, "\"lr\":0.1"));
+	/* Reals are printed in their shortest round-trip form. */
+	assert_non_null(strstr(got, "\"lr\":0.1,"));
 	assert_true(strtod(strstr(got, "\"lr\":") + 5, NULL) == 0.1);
 	assert_non_null(strstr(got, "\"loss\":null,\"x\":null}\n"
 	    "{\"a\":[1,2]}\n"));
 	assert_memory_equal(got, "{\"type\":\"step\",\"iter\":0,\"lr\":", 29);
 	free(got);
+	free(path);
+}
+
+/* Shortest text that reads back to the same double, and reals stay reals. */
+static void
+test_json_shortest_reals(void **state)
+{
+	static const struct {
+		double		 v;
+		const char	*want;
+	} cases[] = {
+		{ 0.1, "0.1" }, { 1.0, "1.0" }, { 1e-4, "0.0001" },
+		{ 0.30000000000000004, "0.30000000000000004" },
+		{ -2.5, "-2.5" }, { 1e300, "1e+300" }, { 3.0e-5, "3e-05" },
+		{ 0.1f, "0.10000000149011612" }, { 269722.0, "269722.0" },
+	};
+	char *path = xasprintf("%s/r.json", tmproot), *got;
+	json_t *num;
+	size_t i;
+	FILE *fp;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		fp = fopen(path, "w");
+		assert_non_null(fp);
+		num = json_real(cases[i].v);
+		assert_int_equal(json_print(fp, num, 0), 0);
+		json_decref(num);
+		fclose(fp);
+		got = read_all(path, NULL);
+		assert_string_equal(got, cases[i].want);
+		assert_true(strtod(got, NULL) == cases[i].v);
+		free(got);
+	}
 	free(path);
 }
 
@@ -655,6 +689,7 @@ main(void)
 		cmocka_unit_test(test_atomic_abort),
 		cmocka_unit_test(test_remove_tree),
 		cmocka_unit_test(test_json_write),
+		cmocka_unit_test(test_json_shortest_reals),
 		cmocka_unit_test(test_jsonl_read),
 		cmocka_unit_test(test_jsonl_end_and_limit),
 		cmocka_unit_test(test_json_load_and_get),
