@@ -309,6 +309,13 @@ golden_binom_se(double p, double n)
 	return sqrt(p * (1 - p) / n);
 }
 
+/* Two points share a learning-rate phase (unknown rates match). */
+static int
+same_rate(double a, double b)
+{
+	return a == b || (isnan(a) && isnan(b));
+}
+
 void
 golden_jitter(const double *v, const double *lr, size_t n, int w, double *s)
 {
@@ -321,7 +328,8 @@ golden_jitter(const double *v, const double *lr, size_t n, int w, double *s)
 		r2[j] = -1;
 		if (j == 0 || j + 1 >= n)
 			continue;
-		if (lr != NULL && (lr[j - 1] != lr[j] || lr[j + 1] != lr[j]))
+		if (lr != NULL && (!same_rate(lr[j - 1], lr[j]) ||
+		    !same_rate(lr[j + 1], lr[j])))
 			continue;
 		sum = v[j] - (v[j - 1] + v[j + 1]) / 2;
 		/* Var(x - (a + b) / 2) = 1.5 sigma^2 for independent noise. */
@@ -335,7 +343,7 @@ golden_jitter(const double *v, const double *lr, size_t n, int w, double *s)
 		for (j = lo; j <= hi; j++) {
 			if (r2[j] < 0)
 				continue;
-			if (lr != NULL && lr[j] != lr[i])
+			if (lr != NULL && !same_rate(lr[j], lr[i]))
 				continue;
 			sum += r2[j];
 			cnt++;
