@@ -784,6 +784,43 @@ mlflow_line(const char *s, size_t len)
 	return fields == 2 || fields == 3;
 }
 
+/* At most one byte in a hundred outside valid UTF-8 sequences. */
+static int
+utf8_mostly(const char *s, size_t n)
+{
+	size_t i, bad = 0, k;
+
+	for (i = 0; i < n; i += k) {
+		for (k = 1; k <= 4 && i + k <= n; k++)
+			if (lr_utf8_ok(s + i, k))
+				break;
+		if (k > 4 || i + k > n) {
+			bad++;
+			k = 1;
+		}
+	}
+	return bad * 100 <= n;
+}
+
+/* Text: no NUL, few control bytes, mostly valid UTF-8. */
+static int
+looks_like_text(const char *s, size_t n)
+{
+	size_t i, ctl = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '\0')
+			return 0;
+		if ((unsigned char)s[i] < 0x20 && !strchr("\t\r\n\f", s[i]))
+			ctl++;
+	}
+	if (ctl * 100 > n)
+		return 0;
+	/* A cut at the end of the peek may split a character. */
+	return lr_utf8_ok(s, n > 4 ? n - 4 : n) || n < 64 ||
+	    utf8_mostly(s, n);
+}
+
 static int
 detect_content(struct logreader *r, const char *name)
 {
@@ -819,6 +856,9 @@ detect_content(struct logreader *r, const char *name)
 	}
 	if (n == 0)
 		return lr_fail(r, "%s: no data, only white space", name);
+	if (!looks_like_text(s, n))
+		return lr_fail(r, "%s: binary data of no known log format",
+		    name);
 	if (*s == '{' || *s == '[')
 		return detect_json(r, name, s, n);
 	nl = memchr(s, '\n', n);

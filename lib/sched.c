@@ -730,8 +730,8 @@ sched_format(const struct sched *s)
 static json_t *
 dur_json(struct dur d)
 {
-	return json_pack("{s:o}", d.epochs ? "epochs" : "iters",
-	    json_num(d.v));
+	return json_pack("{s:I}", d.epochs ? "epochs" : "iters",
+	    (json_int_t)d.v);
 }
 
 json_t *

@@ -344,10 +344,10 @@ test_json(void **state)
 	assert_string_equal(json_string_value(json_object_get(j, "kind")),
 	    "multistep");
 	m = json_array_get(json_object_get(j, "milestones"), 1);
-	assert_true(json_real_value(json_object_get(m, "iters")) == 48000);
+	assert_true(json_integer_value(json_object_get(m, "iters")) == 48000);
 	assert_string_equal(json_string_value(json_object_get(
 	    json_object_get(j, "warmup"), "mode")), "constant");
-	assert_true(json_real_value(json_object_get(json_object_get(j,
+	assert_true(json_integer_value(json_object_get(json_object_get(j,
 	    "stop"), "iters")) == 64000);
 	json_decref(j);
 }
