@@ -984,6 +984,10 @@ write_script(FILE *fp, const struct opts *o, struct plot *p, enum term t,
 		}
 	}
 	for (i = 0; i < p->nmarks; i++) {
+		/* A milestone past the runs would be drawn off the plot. */
+		if (p->marks[i].x < p->xmin || p->marks[i].x > p->xmax ||
+		    (o->logx && p->marks[i].x <= 0))
+			continue;
 		fprintf(fp, "set arrow from %.10g, graph 0 to %.10g, graph 1 "
 		    "nohead lw 1 dt 2 lc rgb \"#777777\" back\n",
 		    p->marks[i].x, p->marks[i].x);
