@@ -55,7 +55,7 @@ struct opts {
 	char		**argv;
 };
 
-static const char usage_text[] =
+static const char synopsis[] =
     "[-oq] [-F format] [-I ipe] [-s splits] [-t split=tag] golden run\n"
     "       acc-check -m [-d how] [-F format] [-I ipe] [-k k] [-n name]\n"
     "                 [-p spread] [-s splits] [-t split=tag] [-w window]\n"
@@ -64,7 +64,7 @@ static const char usage_text[] =
 static void
 usage(void)
 {
-	usage_error(usage_text, NULL);
+	usage_error(synopsis, NULL);
 }
 
 static void
@@ -75,9 +75,9 @@ add_split(struct opts *o, char *list)
 	for (tok = strtok_r(list, ",", &save); tok != NULL;
 	    tok = strtok_r(NULL, ",", &save)) {
 		if (o->nsplits == MAX_SPLITS)
-			usage_error(usage_text, "too many splits");
+			usage_error(synopsis, "too many splits");
 		if (strlen(tok) >= GOLDEN_SPLIT_MAX)
-			usage_error(usage_text, "%s: split name too long", tok);
+			usage_error(synopsis, "%s: split name too long", tok);
 		o->splits[o->nsplits++] = tok;
 	}
 }
@@ -88,9 +88,9 @@ add_tag(struct opts *o, char *arg)
 	char *eq = strchr(arg, '=');
 
 	if (eq == NULL || eq == arg || eq[1] == '\0')
-		usage_error(usage_text, "-t %s: want split=tag", arg);
+		usage_error(synopsis, "-t %s: want split=tag", arg);
 	if (o->ntags == MAX_SPLITS)
-		usage_error(usage_text, "too many -t");
+		usage_error(synopsis, "too many -t");
 	*eq = '\0';
 	o->tags[o->ntags].split = arg;
 	o->tags[o->ntags++].tag = eq + 1;
@@ -103,7 +103,7 @@ num_arg(const char *s, const char *what, double lo, double hi)
 	double v;
 
 	if (parse_double(s, lo, hi, &v, &errstr) != 0)
-		usage_error(usage_text, "%s %s: %s", what, s, errstr);
+		usage_error(synopsis, "%s %s: %s", what, s, errstr);
 	return v;
 }
 
@@ -144,7 +144,8 @@ parse_args(struct opts *o, int argc, char **argv)
 		case 'I':
 			if (parse_long(optarg, 1, 100000000, &o->ipe,
 			    &errstr) != 0)
-				usage_error(usage_text, "-I %s: %s", optarg, errstr);
+				usage_error(synopsis, "-I %s: %s", optarg,
+				    errstr);
 			break;
 		case 'k':
 			o->k = num_arg(optarg, "-k", 0, 100);
@@ -173,14 +174,15 @@ parse_args(struct opts *o, int argc, char **argv)
 		case 'w':
 			if (parse_long(optarg, 1, 1000, &o->window,
 			    &errstr) != 0)
-				usage_error(usage_text, "-w %s: %s", optarg, errstr);
+				usage_error(synopsis, "-w %s: %s", optarg,
+				    errstr);
 			break;
 		case 'x':
 			if (strcmp(optarg, "iter") == 0)
 				o->iter_axis = 1;
 			else if (strcmp(optarg, "epoch") != 0)
-				usage_error(usage_text, "-x %s: want epoch or iter",
-				    optarg);
+				usage_error(synopsis, "-x %s: want epoch or "
+				    "iter", optarg);
 			break;
 		default:
 			usage();

@@ -111,7 +111,7 @@ static const char *const colors[] = {
 };
 #define NCOLORS	(sizeof(colors) / sizeof(colors[0]))
 
-static const char usage_text[] =
+static const char synopsis[] =
     "[-aeLl] [-b sd|se|range] [-F format] [-g golden] [-I ipe]\n"
     "                [-M milestones] [-o file] [-r value[:label]] [-S WxH]\n"
     "                [-s splits] [-T title] [-t split=tag] [-x epoch|iter]\n"
@@ -120,7 +120,7 @@ static const char usage_text[] =
 static void
 usage(void)
 {
-	usage_error(usage_text, NULL);
+	usage_error(synopsis, NULL);
 }
 
 static void
@@ -131,11 +131,11 @@ add_ref(struct opts *o, char *arg)
 	double y;
 
 	if (o->nrefs == MAX_REFS)
-		usage_error(usage_text, "too many -r");
+		usage_error(synopsis, "too many -r");
 	if (colon != NULL)
 		*colon = '\0';
 	if (parse_double(arg, -1e9, 1e9, &y, &errstr) != 0)
-		usage_error(usage_text, "-r %s: %s", arg, errstr);
+		usage_error(synopsis, "-r %s: %s", arg, errstr);
 	o->refs[o->nrefs].y = y;
 	o->refs[o->nrefs++].label = colon != NULL ? colon + 1 : NULL;
 }
@@ -148,7 +148,7 @@ add_splits(struct opts *o, char *list)
 	for (tok = strtok_r(list, ",", &save); tok != NULL;
 	    tok = strtok_r(NULL, ",", &save)) {
 		if (o->nsplits == MAX_SPLITS)
-			usage_error(usage_text, "at most %d splits", MAX_SPLITS);
+			usage_error(synopsis, "at most %d splits", MAX_SPLITS);
 		o->splits[o->nsplits++] = tok;
 	}
 }
@@ -162,11 +162,11 @@ parse_size(struct opts *o, const char *arg)
 	errno = 0;
 	w = strtol(arg, &end, 10);
 	if (end == arg || (*end != 'x' && *end != ','))
-		usage_error(usage_text, "-S %s: want WIDTHxHEIGHT", arg);
+		usage_error(synopsis, "-S %s: want WIDTHxHEIGHT", arg);
 	h = strtol(end + 1, &end, 10);
 	if (*end != '\0' || errno != 0 || w < 20 || h < 10 || w > 10000 ||
 	    h > 10000)
-		usage_error(usage_text, "-S %s: want WIDTHxHEIGHT", arg);
+		usage_error(synopsis, "-S %s: want WIDTHxHEIGHT", arg);
 	o->width = (int)w;
 	o->height = (int)h;
 }
@@ -213,7 +213,7 @@ parse_args(struct opts *o, int argc, char **argv)
 			else if (strcmp(optarg, "range") == 0)
 				o->band = BAND_RANGE;
 			else
-				usage_error(usage_text, "-b %s: want sd, se or "
+				usage_error(synopsis, "-b %s: want sd, se or "
 				    "range", optarg);
 			break;
 		case 'e':
@@ -224,13 +224,14 @@ parse_args(struct opts *o, int argc, char **argv)
 			break;
 		case 'g':
 			if (o->ngolden == MAX_GOLDEN)
-				usage_error(usage_text, "too many -g");
+				usage_error(synopsis, "too many -g");
 			o->golden[o->ngolden++] = optarg;
 			break;
 		case 'I':
 			if (parse_long(optarg, 1, 100000000, &o->ipe,
 			    &errstr) != 0)
-				usage_error(usage_text, "-I %s: %s", optarg, errstr);
+				usage_error(synopsis, "-I %s: %s", optarg,
+				    errstr);
 			break;
 		case 'L':
 			o->no_lr = 1;
@@ -259,10 +260,10 @@ parse_args(struct opts *o, int argc, char **argv)
 		case 't':
 			eq = strchr(optarg, '=');
 			if (eq == NULL || eq == optarg || eq[1] == '\0')
-				usage_error(usage_text, "-t %s: want split=tag",
+				usage_error(synopsis, "-t %s: want split=tag",
 				    optarg);
 			if (o->ntags == MAX_SPLITS)
-				usage_error(usage_text, "too many -t");
+				usage_error(synopsis, "too many -t");
 			*eq = '\0';
 			o->tagmap[o->ntags][0] = optarg;
 			o->tagmap[o->ntags++][1] = eq + 1;
@@ -271,13 +272,14 @@ parse_args(struct opts *o, int argc, char **argv)
 			if (strcmp(optarg, "iter") == 0)
 				o->iter_axis = 1;
 			else if (strcmp(optarg, "epoch") != 0)
-				usage_error(usage_text, "-x %s: want epoch or iter",
-				    optarg);
+				usage_error(synopsis, "-x %s: want epoch or "
+				    "iter", optarg);
 			break;
 		case 'y':
 			if (strspn(optarg, "0123456789.:-+eE*") !=
 			    strlen(optarg) || strchr(optarg, ':') == NULL)
-				usage_error(usage_text, "-y %s: want lo:hi", optarg);
+				usage_error(synopsis, "-y %s: want lo:hi",
+				    optarg);
 			o->yrange = optarg;
 			break;
 		default:
@@ -289,7 +291,7 @@ parse_args(struct opts *o, int argc, char **argv)
 	if (o->argc < 1 && o->ngolden == 0)
 		usage();
 	if (o->argc > MAX_RUNS)
-		usage_error(usage_text, "at most %d logs", MAX_RUNS);
+		usage_error(synopsis, "at most %d logs", MAX_RUNS);
 	if (o->nsplits == 0) {
 		o->splits[o->nsplits++] = "test";
 		o->splits[o->nsplits++] = "val";
@@ -855,14 +857,14 @@ marks_from_flag(const struct opts *o, struct plot *p, long long ipe)
 		if (*c == ',')
 			*c = '/';
 	if (sched_parse(text, &s, err, sizeof(err)) != 0)
-		usage_error(usage_text, "-M %s: %s", o->milestones, err);
+		usage_error(synopsis, "-M %s: %s", o->milestones, err);
 	free(text);
 	for (i = 0; i < s.nmilestones; i++) {
 		struct dur d = s.milestones[i];
 
 		if (d.epochs == o->iter_axis && ipe <= 0)
-			usage_error(usage_text, "-M %s: give -I to convert between "
-			    "epochs and iterations", o->milestones);
+			usage_error(synopsis, "-M %s: give -I to convert "
+			    "between epochs and iterations", o->milestones);
 		if (o->iter_axis)
 			x = d.epochs ? d.v * ipe : d.v;
 		else
@@ -891,8 +893,8 @@ term_of(const char *out)
 		if (strcmp(dot, ".txt") == 0)
 			return TERM_TXT;
 	}
-	usage_error(usage_text, "%s: the name must end in .png, .svg, .pdf or .txt",
-	    out);
+	usage_error(synopsis, "%s: the name must end in .png, .svg, .pdf "
+	    "or .txt", out);
 }
 
 static void

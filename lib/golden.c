@@ -73,7 +73,8 @@ parse_curve(json_t *cj, const char *split, enum golden_axis axis,
 	char what[96];
 
 	if (strlen(split) >= sizeof(c->split)) {
-		snprintf(err, errlen, "curve name \"%.20s...\" too long", split);
+		snprintf(err, errlen, "curve name \"%.20s...\" too long",
+		    split);
 		return -1;
 	}
 	strcpy(c->split, split);

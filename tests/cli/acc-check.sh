@@ -23,13 +23,15 @@ run_case "inside: exit 0" 0 'within the golden tolerance' \
 test_in=$(outside test "$R/inside.jsonl")$(outside val "$R/inside.jsonl")
 check "inside: jq finds no point outside either" "[ -z '$test_in' ]"
 check "inside: summary says within, 23 points compared" \
-    "jq -en '[inputs | select(.type == \"summary\")][0] | .verdict == \"within\" and
+    "jq -en '[inputs | select(.type == \"summary\")][0] |
+    .verdict == \"within\" and
     .findings == 0 and .splits.test.compared == 23 and
     .final.within == true' $out"
 check "inside: stdout is JSON Lines" "jq -c . $out >/dev/null"
 
 # A run that falls out of the band mid-way.
-run_case "midway: exit 1" 1 'test: 10 of 23 points outside the band \(epochs 14-23\)' \
+run_case "midway: exit 1" 1 \
+    'test: 10 of 23 points outside the band \(epochs 14-23\)' \
     acc-check "$G" "$R/midway.jsonl"
 want=$(outside test "$R/midway.jsonl")
 check "midway: jq puts the first point outside at epoch 14" \
@@ -147,10 +149,12 @@ run_case "points out of order" 2 'point 4: "epoch" 2 does not ascend' \
     acc-check "$T/order.json" "$R/inside.jsonl"
 run_case "run missing" 2 'nosuch.jsonl' \
     acc-check "$G" "$T/nosuch.jsonl"
-run_case "split not in the golden" 2 'no curve or final record for split train' \
+run_case "split not in the golden" 2 \
+    'no curve or final record for split train' \
     acc-check -s train "$G" "$R/inside.jsonl"
 run_case "one operand" 2 'usage' acc-check "$G"
-run_case "-x bogus" 2 'want epoch or iter' acc-check -m -x bogus "$R/inside.jsonl"
+run_case "-x bogus" 2 'want epoch or iter' \
+    acc-check -m -x bogus "$R/inside.jsonl"
 run_case "-k not a number" 2 '-k x' acc-check -m -k x "$R/inside.jsonl"
 run_case "make from a log without accuracy" 2 'no accuracy' \
     acc-check -m "$R/lightning/metrics.csv"
