@@ -539,6 +539,27 @@ band_text(enum band b)
 	}
 }
 
+/*
+ * A band from columns 3 and 4 of a block: filled, or as two dotted
+ * lines on a terminal plot.  title NULL: none in the key.
+ */
+static void
+draw_band(struct plot *p, int idx, const char *color, const char *alpha,
+    const char *title)
+{
+	if (!p->dumb)
+		clause(p, "datafile index %d using 1:3:4 with filledcurves "
+		    "fs transparent solid %s noborder lc rgb \"%s\" %s%s",
+		    idx, alpha, color, title != NULL ? "title " : "notitle",
+		    title != NULL ? title : "");
+	else
+		clause(p, "datafile index %d using 1:3 with lines dt 3 lc "
+		    "rgb \"%s\" %s%s, datafile index %d using 1:4 with lines "
+		    "dt 3 lc rgb \"%s\" notitle", idx, color,
+		    title != NULL ? "title " : "notitle",
+		    title != NULL ? title : "", idx, color);
+}
+
 /* Do the runs declare seeds, all different? */
 static int
 distinct_seeds(struct run *runs, const int *members, int n)
@@ -560,6 +581,75 @@ distinct_seeds(struct run *runs, const int *members, int n)
 	return 1;
 }
 
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Every x any of the curves has, ascending, once; returns the count. */
+static size_t
+union_x(const struct plotcurve *c, int nc, double **out)
+{
+	double *xs;
+	size_t n = 0, i, m;
+	int r;
+
+	for (r = 0; r < nc; r++)
+		n += c[r].n;
+	xs = xcalloc(n + 1, sizeof(*xs));
+	for (r = 0, n = 0; r < nc; r++)
+		for (i = 0; i < c[r].n; i++)
+			xs[n++] = c[r].x[i];
+	qsort(xs, n, sizeof(*xs), cmp_double);
+	for (i = 0, m = 0; i < n; i++)
+		if (m == 0 || xs[i] - xs[m - 1] > EPS)
+			xs[m++] = xs[i];
+	*out = xs;
+	return m;
+}
+
+/*
+ * The mean and band at x over the curves that have a point there (in
+ * the plot's units); returns how many do.
+ */
+static size_t
+group_row(const struct opts *o, const struct plotcurve *c, int nc, double x,
+    double *mean, double *lo, double *hi)
+{
+	double sum = 0, sq = 0, v, sd;
+	size_t k, m = 0;
+	int r;
+
+	*lo = INFINITY;
+	*hi = -INFINITY;
+	for (r = 0; r < nc; r++) {
+		for (k = 0; k < c[r].n; k++)
+			if (fabs(c[r].x[k] - x) <= EPS)
+				break;
+		if (k == c[r].n)
+			continue;
+		v = yval(o, c[r].v[k]);
+		sum += v;
+		sq += v * v;
+		*lo = fmin(*lo, v);
+		*hi = fmax(*hi, v);
+		m++;
+	}
+	*mean = sum / m;
+	/* The sample standard deviation; 0 for a single run. */
+	sd = m > 1 ? sqrt(fmax(0, (sq - sum * sum / m) / (m - 1))) : 0;
+	if (o->band == BAND_SE)
+		sd /= sqrt((double)m);
+	if (o->band != BAND_RANGE) {
+		*lo = *mean - sd;
+		*hi = *mean + sd;
+	}
+	return m;
+}
+
 /*
  * Several runs of one group as their mean with a band, one split.  The
  * key says what the band is and over how many runs.
@@ -569,98 +659,48 @@ draw_group(const struct opts *o, struct plot *p, struct run *runs, int g,
     const char *split, const char *color)
 {
 	struct plotcurve c[MAX_RUNS];
-	double *xs, sum, sq, lo, hi, mean, sd, v;
-	size_t nx = 0, i, j, k, m, mmin = 0, mmax = 0;
+	double *xs, lo, hi, mean;
+	size_t nx, i, m, mmin = 0, mmax = 0;
 	int r, nr = 0, idx, members[MAX_RUNS];
+	const char *label, *unit;
 	char *what, *title;
-	const char *unit;
 
 	for (r = 0; r < o->argc; r++) {
 		if (runs[r].group != g)
 			continue;
 		run_split(o, &runs[r], split, &c[nr]);
-		if (c[nr].n == 0) {
+		if (c[nr].n == 0)
 			plotcurve_free(&c[nr]);
-			continue;
-		}
-		nx += c[nr].n;
-		members[nr++] = r;
+		else
+			members[nr++] = r;
 	}
 	if (nr == 0)
 		return;
-	xs = xcalloc(nx + 1, sizeof(*xs));
-	for (r = 0, nx = 0; r < nr; r++)
-		for (i = 0; i < c[r].n; i++)
-			xs[nx++] = c[r].x[i];
-	/* Sort and unique (insertion into a small sorted array). */
-	for (i = 1; i < nx; i++)
-		for (j = i; j > 0 && xs[j - 1] > xs[j]; j--) {
-			v = xs[j];
-			xs[j] = xs[j - 1];
-			xs[j - 1] = v;
-		}
-	for (i = 0, m = 0; i < nx; i++)
-		if (m == 0 || xs[i] - xs[m - 1] > EPS)
-			xs[m++] = xs[i];
-	nx = m;
+	label = runs[members[0]].label;
+	nx = union_x(c, nr, &xs);
 	what = xasprintf("%s %s %s over %d runs: x, mean, band low, band "
-	    "high, runs (%s, %%)", runs[members[0]].label, split,
-	    o->error ? "error" : "accuracy", nr, band_text(o->band));
+	    "high, runs (%s, %%)", label, split, o->error ? "error" :
+	    "accuracy", nr, band_text(o->band));
 	idx = block(p, what, o->iter_axis ? "iter\tmean\tlo\thi\tn" :
 	    "epoch\tmean\tlo\thi\tn");
 	free(what);
 	for (i = 0; i < nx; i++) {
-		sum = sq = 0;
-		lo = INFINITY;
-		hi = -INFINITY;
-		m = 0;
-		for (r = 0; r < nr; r++) {
-			for (k = 0; k < c[r].n; k++)
-				if (fabs(c[r].x[k] - xs[i]) <= EPS)
-					break;
-			if (k == c[r].n)
-				continue;
-			v = yval(o, c[r].v[k]);
-			sum += v;
-			sq += v * v;
-			lo = fmin(lo, v);
-			hi = fmax(hi, v);
-			m++;
-		}
-		mean = sum / m;
-		sd = m > 1 ? sqrt(fmax(0, (sq - sum * sum / m) / (m - 1))) : 0;
-		if (o->band == BAND_SD) {
-			lo = mean - sd;
-			hi = mean + sd;
-		} else if (o->band == BAND_SE) {
-			lo = mean - sd / sqrt((double)m);
-			hi = mean + sd / sqrt((double)m);
-		}
-		fprintf(p->data, "%.10g\t%.6f\t%.6f\t%.6f\t%zu\n", xs[i], mean,
-		    lo, hi, m);
+		m = group_row(o, c, nr, xs[i], &mean, &lo, &hi);
+		fprintf(p->data, "%.10g\t%.6f\t%.6f\t%.6f\t%zu\n", xs[i],
+		    mean, lo, hi, m);
 		see_x(p, xs[i]);
 		mmin = mmin == 0 || m < mmin ? m : mmin;
 		mmax = m > mmax ? m : mmax;
 	}
 	unit = distinct_seeds(runs, members, nr) ? "seeds" : "runs";
 	if (mmin == mmax)
-		what = xasprintf("%s %s: %s over %zu %s",
-		    runs[members[0]].label, split, band_text(o->band), mmax,
-		    unit);
+		what = xasprintf("%s %s: %s over %zu %s", label, split,
+		    band_text(o->band), mmax, unit);
 	else
-		what = xasprintf("%s %s: %s over %zu-%zu %s",
-		    runs[members[0]].label, split, band_text(o->band), mmin,
-		    mmax, unit);
+		what = xasprintf("%s %s: %s over %zu-%zu %s", label, split,
+		    band_text(o->band), mmin, mmax, unit);
 	title = gp_str(what);
-	if (!p->dumb)
-		clause(p, "datafile index %d using 1:3:4 with filledcurves "
-		    "fs transparent solid 0.2 noborder lc rgb \"%s\" notitle",
-		    idx, color);
-	else
-		clause(p, "datafile index %d using 1:3 with lines dt 3 lc "
-		    "rgb \"%s\" notitle, datafile index %d using 1:4 with "
-		    "lines dt 3 lc rgb \"%s\" notitle", idx, color, idx,
-		    color);
+	draw_band(p, idx, color, "0.2", NULL);
 	clause(p, "datafile index %d using 1:2 with %s lc rgb \"%s\" "
 	    "title %s", idx, style_of(split, nx), color, title);
 	free(what);
@@ -716,15 +756,7 @@ draw_golden_curve(const struct opts *o, struct plot *p,
 	what = xasprintf("golden %s %s \xc2\xb1 tolerance", g->name,
 	    gc->split);
 	title = gp_str(what);
-	if (!p->dumb)
-		clause(p, "datafile index %d using 1:3:4 with filledcurves "
-		    "fs transparent solid %s noborder lc rgb \"%s\" "
-		    "title %s", idx, test ? "0.35" : "0.18", fill, title);
-	else
-		clause(p, "datafile index %d using 1:3 with lines dt 3 lc "
-		    "rgb \"%s\" title %s, datafile index %d using 1:4 with "
-		    "lines dt 3 lc rgb \"%s\" notitle", idx, fill, title, idx,
-		    fill);
+	draw_band(p, idx, fill, test ? "0.35" : "0.18", title);
 	clause(p, "datafile index %d using 1:2 with lines lw 1 dt %d lc "
 	    "rgb \"#444444\" notitle", idx, test ? 1 : 2);
 	free(what);
@@ -924,43 +956,12 @@ write_terminal(FILE *fp, const struct opts *o, enum term t)
 	}
 }
 
+/* Ranges, the rate's axis and the milestone markers. */
 static void
-write_script(FILE *fp, const struct opts *o, struct plot *p, enum term t,
-    const char *dataname, const char *outname, const char *title)
+write_axes(FILE *fp, const struct opts *o, const struct plot *p)
 {
-	char *q;
-	int i, keys;
+	int i;
 
-	fprintf(fp, "# Drawn by acc-plot %s.  To draw it again, run gnuplot "
-	    "on this file\n# in its directory; set datafile and outfile "
-	    "(gnuplot -e) to use other names.\n", REPROKIT_VERSION);
-	q = gp_str(dataname);
-	fprintf(fp, "if (!exists(\"datafile\")) datafile = %s\n", q);
-	free(q);
-	q = gp_str(outname);
-	fprintf(fp, "if (!exists(\"outfile\")) outfile = %s\n", q);
-	free(q);
-	fputs("set encoding utf8\n", fp);
-	write_terminal(fp, o, t);
-	fputs("if (outfile eq \"\") { set output } else { set output outfile "
-	    "}\n", fp);
-	if (title != NULL) {
-		q = gp_str(title);
-		fprintf(fp, "set title %s\n", q);
-		free(q);
-	}
-	fprintf(fp, "set xlabel \"%s\"\n", axis_name(o));
-	fprintf(fp, "set ylabel \"%s (%%)\"\n", o->error ? "error" :
-	    "accuracy");
-	if (!p->dumb)
-		fputs("set grid xtics ytics lc rgb \"#dddddd\" lw 1 dt 1\n",
-		    fp);
-	for (i = 0, keys = 0; i < p->nclause; i++)
-		keys += strstr(p->clauses[i], " title ") != NULL;
-	/* The key goes under the plot, three entries a row. */
-	fprintf(fp, "set key outside below center horizontal Left reverse "
-	    "box lc rgb \"#cccccc\" samplen 2 width 1 maxcols 3\n");
-	fprintf(fp, "set bmargin %d\n", (keys + 2) / 3 + (p->dumb ? 4 : 5));
 	fputs("set ytics nomirror\n", fp);
 	if (o->logx)
 		fprintf(fp, "set logscale x\nset xrange [%.10g:%.10g]\n",
@@ -998,6 +999,46 @@ write_script(FILE *fp, const struct opts *o, struct plot *p, enum term t,
 			    "offset 0.5,0 left tc rgb \"#555555\"\n",
 			    p->marks[i].lr, p->marks[i].x);
 	}
+}
+
+static void
+write_script(FILE *fp, const struct opts *o, struct plot *p, enum term t,
+    const char *dataname, const char *outname, const char *title)
+{
+	char *q;
+	int i, keys;
+
+	fprintf(fp, "# Drawn by acc-plot %s.  To draw it again, run gnuplot "
+	    "on this file\n# in its directory; set datafile and outfile "
+	    "(gnuplot -e) to use other names.\n", REPROKIT_VERSION);
+	q = gp_str(dataname);
+	fprintf(fp, "if (!exists(\"datafile\")) datafile = %s\n", q);
+	free(q);
+	q = gp_str(outname);
+	fprintf(fp, "if (!exists(\"outfile\")) outfile = %s\n", q);
+	free(q);
+	fputs("set encoding utf8\n", fp);
+	write_terminal(fp, o, t);
+	fputs("if (outfile eq \"\") { set output } else { set output outfile "
+	    "}\n", fp);
+	if (title != NULL) {
+		q = gp_str(title);
+		fprintf(fp, "set title %s\n", q);
+		free(q);
+	}
+	fprintf(fp, "set xlabel \"%s\"\n", axis_name(o));
+	fprintf(fp, "set ylabel \"%s (%%)\"\n", o->error ? "error" :
+	    "accuracy");
+	if (!p->dumb)
+		fputs("set grid xtics ytics lc rgb \"#dddddd\" lw 1 dt 1\n",
+		    fp);
+	for (i = 0, keys = 0; i < p->nclause; i++)
+		keys += strstr(p->clauses[i], " title ") != NULL;
+	/* The key goes under the plot, three entries a row. */
+	fprintf(fp, "set key outside below center horizontal Left reverse "
+	    "box lc rgb \"#cccccc\" samplen 2 width 1 maxcols 3\n");
+	fprintf(fp, "set bmargin %d\n", (keys + 2) / 3 + (p->dumb ? 4 : 5));
+	write_axes(fp, o, p);
 	fputs("plot ", fp);
 	for (i = 0; i < p->nclause; i++)
 		fprintf(fp, "%s%s", i > 0 ? ", \\\n     " : "",
@@ -1006,18 +1047,44 @@ write_script(FILE *fp, const struct opts *o, struct plot *p, enum term t,
 }
 
 /*
+ * Read fd to its end, keeping the last part of it (at most len - 1
+ * bytes, NUL-terminated) in buf; returns its length.
+ */
+static size_t
+read_tail(int fd, char *buf, size_t len)
+{
+	char chunk[4096];
+	size_t have = 0, keep;
+	ssize_t n;
+
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
+		if (have + n >= len) {
+			keep = len / 2 < have ? len / 2 : have;
+			memmove(buf, buf + have - keep, keep);
+			have = keep;
+		}
+		if ((size_t)n >= len - have)
+			n = len - have - 1;
+		memcpy(buf + have, chunk, n);
+		have += n;
+	}
+	buf[have] = '\0';
+	return have;
+}
+
+/*
  * Run gnuplot on script with datafile and outfile set; its messages are
  * collected and shown only when it fails.  Dies (status 2) when gnuplot
- * cannot be started or fails.
+ * cannot be started or fails; name is what the messages call the plot.
  */
 static void
-run_gnuplot(const char *script, const char *datafile, const char *outfile)
+run_gnuplot(const char *script, const char *datafile, const char *outfile,
+    const char *name)
 {
 	const char *bin = getenv("GNUPLOT");
-	char *dq, *oq, *e, buf[4096], msg[8192];
+	char *dq, *oq, *e, msg[8192];
 	int errp[2], execp[2], status, code;
-	size_t mlen = 0;
-	ssize_t n;
+	size_t mlen;
 	pid_t pid;
 
 	if (bin == NULL || *bin == '\0')
@@ -1054,22 +1121,8 @@ run_gnuplot(const char *script, const char *datafile, const char *outfile)
 		die("%s: cannot run gnuplot (install gnuplot-nox):", bin);
 	}
 	close(execp[0]);
-	/* Keep the last part of what gnuplot says. */
-	while ((n = read(errp[0], buf, sizeof(buf))) > 0) {
-		if (mlen + n >= sizeof(msg)) {
-			size_t keep = sizeof(msg) / 2;
-
-			memmove(msg, msg + mlen - (mlen > keep ? keep : mlen),
-			    mlen > keep ? keep : mlen);
-			mlen = mlen > keep ? keep : mlen;
-		}
-		if ((size_t)n >= sizeof(msg) - mlen)
-			n = sizeof(msg) - mlen - 1;
-		memcpy(msg + mlen, buf, n);
-		mlen += n;
-	}
+	mlen = read_tail(errp[0], msg, sizeof(msg));
 	close(errp[0]);
-	msg[mlen] = '\0';
 	if (waitpid(pid, &status, 0) == -1)
 		die("waitpid:");
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
@@ -1079,9 +1132,9 @@ run_gnuplot(const char *script, const char *datafile, const char *outfile)
 	if (mlen > 0)
 		fprintf(stderr, "%s\n", msg);
 	if (WIFEXITED(status))
-		die("%s: gnuplot failed (exit status %d)", script,
+		die("%s: gnuplot failed (exit status %d)", name,
 		    WEXITSTATUS(status));
-	die("%s: gnuplot killed by signal %d", script, WTERMSIG(status));
+	die("%s: gnuplot killed by signal %d", name, WTERMSIG(status));
 }
 
 /* Temporary files to remove if the program dies half-way. */
@@ -1168,7 +1221,7 @@ render_file(const struct opts *o, struct plot *p, enum term t,
 	    base_name(o->output), title);
 	if (fflush(tmp_script.fp) != 0 || ferror(tmp_script.fp))
 		die("%s:", spath);
-	run_gnuplot(tmp_script.tmp, tmp_data.tmp, tmp_picture);
+	run_gnuplot(tmp_script.tmp, tmp_data.tmp, tmp_picture, o->output);
 	fsync_path(tmp_picture);
 	if (afile_commit(&tmp_data) != 0)
 		die("%s:", dpath);
@@ -1212,7 +1265,7 @@ render_stdout(const struct opts *o, struct plot *p, const char *title)
 	write_script(fp, o, p, TERM_STDOUT, "", "", title);
 	if (fclose(fp) != 0)
 		die("%s:", tmp_files[1]);
-	run_gnuplot(tmp_files[1], tmp_files[0], "");
+	run_gnuplot(tmp_files[1], tmp_files[0], "", "terminal plot");
 	cleanup();
 }
 
