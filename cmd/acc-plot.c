@@ -777,9 +777,14 @@ draw_golden_final(const struct opts *o, struct plot *p,
 	int idx;
 
 	if (!(x0 < x1)) {
+		/* Nothing else drawn: from 0 to where the golden ends. */
 		x0 = isfinite(x0) ? x0 : 0;
-		x1 = x0 + 1;
+		x1 = o->iter_axis ? f->iter : f->epoch;
+		if (!(x1 > x0))
+			x1 = x0 + 1;
 	}
+	see_x(p, x0);
+	see_x(p, x1);
 	what = xasprintf("golden %s final %s %s (%%): x, value, band low, "
 	    "band high", g->name, f->split, o->error ? "error" : "accuracy");
 	idx = block(p, what, o->iter_axis ? "iter\tvalue\tlo\thi" :
@@ -1329,13 +1334,19 @@ static char *
 default_title(const struct opts *o, struct run *runs, struct golden *g)
 {
 	long long depth = 0;
+	int i;
 
 	if (o->title != NULL)
 		return *o->title != '\0' ? xstrdup(o->title) : NULL;
 	if (o->argc > 0 && runs[0].pr.meta != NULL)
 		(void)json_get_int(runs[0].pr.meta, "depth", &depth);
-	if (depth == 0 && o->ngolden > 0)
-		depth = g[0].depth;
+	for (i = 0; i < o->ngolden; i++) {
+		if (depth == 0)
+			depth = g[i].depth;
+		/* Goldens of several depths: no network to name. */
+		if (g[i].depth > 0 && g[i].depth != depth)
+			return NULL;
+	}
 	return depth > 0 ? xasprintf("ResNet-%lld on CIFAR-10", depth) : NULL;
 }
 
