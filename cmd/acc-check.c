@@ -220,12 +220,28 @@ acc_tag(const struct opts *o, const char *split, char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * Load a run keeping the rate and the accuracy of the given splits (all
+ * tags when splits is NULL: -m finds the splits among them).
+ */
 static void
-load_run(const struct opts *o, const char *path, struct plotrun *pr)
+load_run(const struct opts *o, const char *path, const char *const *splits,
+    int nsplits, struct plotrun *pr)
 {
-	char err[1024];
+	char err[1024], bufs[MAX_SPLITS + 1][64];
+	const char *want[MAX_SPLITS + 4];
+	int i, n = 0;
 
-	if (plotrun_load(pr, path, o->format, NULL, err, sizeof(err)) != 0)
+	if (splits != NULL) {
+		want[n++] = "lr";
+		want[n++] = "lr-*";
+		for (i = 0; i < nsplits && i <= MAX_SPLITS; i++)
+			want[n++] = acc_tag(o, splits[i], bufs[i],
+			    sizeof(bufs[i]));
+		want[n] = NULL;
+	}
+	if (plotrun_load(pr, path, o->format, splits != NULL ? want : NULL,
+	    err, sizeof(err)) != 0)
 		die("%s", err);
 	if (o->ipe > 0)
 		pr->ipe = o->ipe;
@@ -547,17 +563,29 @@ static int
 do_check(const struct opts *o)
 {
 	const char *gpath = o->argv[0], *rpath = o->argv[1];
+	const char *splits[MAX_SPLITS + 1];
 	struct report rep;
 	struct golden g;
 	struct plotrun pr;
 	char err[1024];
 	json_t *sum, *f;
+	long long depth;
 	size_t i;
-	int j;
+	int j, nsplits = 0;
 
 	if (golden_read(gpath, &g, err, sizeof(err)) != 0)
 		die("%s", err);
-	load_run(o, rpath, &pr);
+	for (i = 0; i < g.ncurve && i < MAX_SPLITS; i++)
+		splits[nsplits++] = g.curve[i].split;
+	if (g.final.present)
+		splits[nsplits++] = g.final.split;
+	/* More curves than that: keep every tag. */
+	load_run(o, rpath, g.ncurve < MAX_SPLITS ? splits : NULL, nsplits,
+	    &pr);
+	if (g.depth > 0 && pr.meta != NULL &&
+	    json_get_int(pr.meta, "depth", &depth) == 0 && depth != g.depth)
+		warnmsg("%s: a ResNet-%lld checked against %s, a ResNet-%lld",
+		    rpath, depth, g.name, g.depth);
 	for (j = 0; j < o->nsplits; j++)
 		if (golden_find(&g, o->splits[j]) == NULL &&
 		    !(g.final.present &&
@@ -836,7 +864,8 @@ do_make(struct opts *o, int argc, char **argv)
 	int i, n;
 
 	for (i = 0; i < o->argc; i++)
-		load_run(o, o->argv[i], &runs[i]);
+		load_run(o, o->argv[i], o->nsplits > 0 ? o->splits : NULL,
+		    o->nsplits, &runs[i]);
 	if ((n = make_splits(o, &runs[0], names)) == 0)
 		die("%s: no accuracy (no tag ending in _acc; see -t)",
 		    o->argv[0]);
