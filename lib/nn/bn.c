@@ -15,6 +15,7 @@
 #include "util.h"
 #include "nn/layers.h"
 #include "nn/par.h"
+#include "nn/vec.h"
 
 struct bn_job {
 	struct bn	*bn;
@@ -42,19 +43,63 @@ bn_free(struct bn *bn)
 	bn->smean = bn->sinvstd = NULL;
 }
 
+/* The end of the next block of whole 16-value steps from i. */
+static long
+block_end(long i, long n)
+{
+	return i + VEC_BLOCK <= n ? i + VEC_BLOCK : n - (n - i) % 16;
+}
+
+/* sum x, and sum (x - mean)^2 when sq; over n values. */
+static double
+seg_sum(const float *x, long n, int sq, float mean)
+{
+	v8f a, b, m = v8_set(mean), d, e;
+	double total = 0;
+	long i = 0, end;
+
+	while (i + 16 <= n) {
+		end = block_end(i, n);
+		a = b = v8_set(0);
+		for (; i < end; i += 16) {
+			d = v8_load(x + i);
+			e = v8_load(x + i + 8);
+			if (sq) {
+				d = v8_sub(d, m);
+				e = v8_sub(e, m);
+				d = v8_mul(d, d);
+				e = v8_mul(e, e);
+			}
+			a = v8_add(a, d);
+			b = v8_add(b, e);
+		}
+		total += v8_hsum(v8_add(a, b));
+	}
+	for (; i < n; i++)
+		total += sq ? (double)(x[i] - mean) * (x[i] - mean) : x[i];
+	return total;
+}
+
 /* y = x * a + b (+ res), then the ReLU, over n values. */
 static void
 affine(const float *x, float *y, const float *res, long n, float a, float b,
     int relu)
 {
+	v8f va = v8_set(a), vb = v8_set(b), v;
 	long i;
-	float v;
 
-	for (i = 0; i < n; i++) {
-		v = x[i] * a + b;
+	for (i = 0; i + 8 <= n; i += 8) {
+		v = v8_fma(v8_load(x + i), va, vb);
 		if (res != NULL)
-			v += res[i];
-		y[i] = relu && !(v > 0) ? 0 : v;
+			v = v8_add(v, v8_load(res + i));
+		v8_store(y + i, relu ? v8_where_pos(v, v) : v);
+	}
+	for (; i < n; i++) {
+		y[i] = x[i] * a + b;
+		if (res != NULL)
+			y[i] += res[i];
+		if (relu && !(y[i] > 0))
+			y[i] = 0;
 	}
 }
 
@@ -63,7 +108,7 @@ train_task(void *arg, int c, int worker)
 {
 	const struct bn_job *j = arg;
 	struct bn *bn = j->bn;
-	long base = (long)c * j->N * j->HW, lo, hi, i, m;
+	long base = (long)c * j->N * j->HW, lo, hi, m;
 	double sum, mean, var, smean = 0, svar = 0, invstd, a;
 	int g;
 
@@ -72,14 +117,11 @@ train_task(void *arg, int c, int worker)
 		lo = base + lo * j->HW;
 		hi = base + hi * j->HW;
 		m = hi - lo;
-		sum = 0;
-		for (i = lo; i < hi; i++)
-			sum += j->x[i];
+		sum = seg_sum(j->x + lo, m, 0, 0);
 		mean = sum / m;
-		var = 0;
-		for (i = lo; i < hi; i++)
-			var += (j->x[i] - mean) * (j->x[i] - mean);
-		var /= m;
+		/* A second pass about the mean, as float rounds it. */
+		var = seg_sum(j->x + lo, m, 1, (float)mean);
+		var = var / m - ((float)mean - mean) * ((float)mean - mean);
 		invstd = 1 / sqrt(var + bn->eps);
 		bn->smean[g * bn->C + c] = (float)mean;
 		bn->sinvstd[g * bn->C + c] = (float)invstd;
@@ -136,15 +178,69 @@ bn_forward_eval(const struct bn *bn, const float *x, float *y,
 	par_for(bn->C, eval_task, &j);
 }
 
+/* dy where mask > 0 (all of dy without a mask). */
+static inline v8f
+v8_masked(const float *dy, const float *mask, long i)
+{
+	v8f g = v8_load(dy + i);
+
+	return mask == NULL ? g : v8_where_pos(g, v8_load(mask + i));
+}
+
+/* sum g and sum g (x - mean) invstd over n values, g the masked dy. */
+static void
+grad_sums(const float *x, const float *dy, const float *mask, long n,
+    float mean, float invstd, double *sdy, double *sdyx)
+{
+	v8f a, b, g, vm = v8_set(mean), vs = v8_set(invstd);
+	long i = 0, end;
+	float gi;
+
+	*sdy = *sdyx = 0;
+	while (i + 8 <= n) {
+		end = i + VEC_BLOCK <= n ? i + VEC_BLOCK : n - (n - i) % 8;
+		a = b = v8_set(0);
+		for (; i < end; i += 8) {
+			g = v8_masked(dy, mask, i);
+			a = v8_add(a, g);
+			b = v8_fma(g, v8_mul(v8_sub(v8_load(x + i), vm), vs), b);
+		}
+		*sdy += v8_hsum(a);
+		*sdyx += v8_hsum(b);
+	}
+	for (; i < n; i++) {
+		gi = mask == NULL || mask[i] > 0 ? dy[i] : 0;
+		*sdy += gi;
+		*sdyx += gi * (double)((x[i] - mean) * invstd);
+	}
+}
+
+/* dx = k (g - b - (x - mean) a) over n values. */
+static void
+grad_input(const float *x, const float *dy, const float *mask, float *dx,
+    long n, float mean, float k, float a, float b)
+{
+	v8f vk = v8_set(k), va = v8_set(a), vb = v8_set(b), vm = v8_set(mean);
+	long i;
+	float g;
+
+	for (i = 0; i + 8 <= n; i += 8)
+		v8_store(dx + i, v8_mul(vk, v8_sub(v8_sub(v8_masked(dy, mask,
+		    i), vb), v8_mul(v8_sub(v8_load(x + i), vm), va))));
+	for (; i < n; i++) {
+		g = mask == NULL || mask[i] > 0 ? dy[i] : 0;
+		dx[i] = k * (g - b - (x[i] - mean) * a);
+	}
+}
+
 static void
 backward_task(void *arg, int c, int worker)
 {
 	const struct bn_job *j = arg;
 	struct bn *bn = j->bn;
-	const float *dy = j->dy, *mask = j->mask, *x = j->x;
-	long base = (long)c * j->N * j->HW, lo, hi, i;
+	long base = (long)c * j->N * j->HW, lo, hi;
 	double sdy, sdyx, dg = 0, db = 0, m;
-	float mean, invstd, k, a, b, g;
+	float mean, invstd;
 	int grp;
 
 	for (grp = 0; grp < bn->groups; grp++) {
@@ -154,22 +250,14 @@ backward_task(void *arg, int c, int worker)
 		m = (double)(hi - lo);
 		mean = bn->smean[grp * bn->C + c];
 		invstd = bn->sinvstd[grp * bn->C + c];
-		sdy = sdyx = 0;
-		for (i = lo; i < hi; i++) {
-			g = mask == NULL || mask[i] > 0 ? dy[i] : 0;
-			sdy += g;
-			sdyx += g * (double)((x[i] - mean) * invstd);
-		}
+		grad_sums(j->x + lo, j->dy + lo, j->mask ? j->mask + lo : NULL,
+		    hi - lo, mean, invstd, &sdy, &sdyx);
 		dg += sdyx;
 		db += sdy;
 		/* dx = gamma invstd (dy - mean(dy) - xhat mean(dy xhat)) */
-		k = bn->gamma[c] * invstd;
-		a = (float)(sdyx / m) * invstd;
-		b = (float)(sdy / m);
-		for (i = lo; i < hi; i++) {
-			g = mask == NULL || mask[i] > 0 ? dy[i] : 0;
-			j->dx[i] = k * (g - b - (x[i] - mean) * a);
-		}
+		grad_input(j->x + lo, j->dy + lo, j->mask ? j->mask + lo :
+		    NULL, j->dx + lo, hi - lo, mean, bn->gamma[c] * invstd,
+		    (float)(sdyx / m) * invstd, (float)(sdy / m));
 	}
 	bn->dgamma[c] = (float)dg;
 	bn->dbeta[c] = (float)db;

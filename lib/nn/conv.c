@@ -77,6 +77,45 @@ reserve_cols(size_t n)
 }
 
 /*
+ * The stride-1, pad-1 3x3 case of im2col: for each tap (kh, kw) an
+ * image's row of col is the image shifted by (kh - 1) rows and (kw - 1)
+ * columns, so one copy per image and tap, then zeros where the shift
+ * pulled in the neighbouring row's edge or ran off the image.
+ */
+static void
+im2col_s1(const float *x, int C, int N, int H, int W, int n0, int n1,
+    float *col)
+{
+	long HW = (long)H * W, cols = (n1 - n0) * HW, off, p0, p1;
+	int c, kh, kw, n, y;
+
+	for (c = 0; c < C; c++)
+	for (kh = 0; kh < 3; kh++)
+	for (kw = 0; kw < 3; kw++) {
+		float *row = col + ((long)(c * 3 + kh) * 3 + kw) * cols;
+
+		off = (long)(kh - 1) * W + (kw - 1);
+		p0 = off < 0 ? -off : 0;
+		p1 = off > 0 ? HW - off : HW;
+		for (n = n0; n < n1; n++) {
+			const float *src = x + ((long)c * N + n) * HW;
+			float *d = row + (n - n0) * HW;
+
+			memset(d, 0, p0 * sizeof(float));
+			memcpy(d + p0, src + p0 + off, (p1 - p0) *
+			    sizeof(float));
+			memset(d + p1, 0, (HW - p1) * sizeof(float));
+			if (kw == 0)
+				for (y = 0; y < H; y++)
+					d[(long)y * W] = 0;
+			else if (kw == 2)
+				for (y = 0; y < H; y++)
+					d[(long)y * W + W - 1] = 0;
+		}
+	}
+}
+
+/*
  * Unfold images n0..n1-1 of x [C][N][H][W] into col [C*ks*ks][cols],
  * cols = (n1 - n0) * Ho * Wo, zero where the window hangs over the edge.
  */
@@ -88,6 +127,10 @@ im2col(const float *x, int C, int N, int H, int W, int ks, int s, int p,
 	long cols = (long)(n1 - n0) * Ho * Wo;
 	int c, kh, kw, n, oy, ox, iy, lo, hi;
 
+	if (ks == 3 && s == 1 && p == 1) {
+		im2col_s1(x, C, N, H, W, n0, n1, col);
+		return;
+	}
 	for (c = 0; c < C; c++)
 	for (kh = 0; kh < ks; kh++)
 	for (kw = 0; kw < ks; kw++) {
