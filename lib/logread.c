@@ -547,7 +547,7 @@ mlflow_run(const char *dir, int depth, int *nruns)
 		return xstrdup(dir);
 	}
 	free(m);
-	if (depth >= 2 || (v = dir_list(dir, &n)) == NULL)
+	if (depth >= 3 || (v = dir_list(dir, &n)) == NULL)
 		return NULL;
 	for (i = 0; i < n; i++) {
 		p = path_join(dir, v[i]);

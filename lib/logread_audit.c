@@ -31,6 +31,7 @@
 enum fmt { F_STEP, F_HF, F_MMCV, F_MMENGINE, F_EPOCHS };
 
 struct run {
+	long long	 k0, k1;	/* order keys, see order_key */
 	long long	 s0, s1;	/* logged steps (or epochs) */
 	double		 e0, e1;	/* logged epochs */
 	double		 v;
@@ -199,17 +200,35 @@ bound_ipe(struct audit *a, long long s, double e)
 	}
 }
 
+/*
+ * A key that grows with time: the step, or for mmcv (iterations counted
+ * inside epochs) epoch and iteration together, or the epoch alone.
+ */
+static long long
+order_key(const struct audit *a, long long step, double epoch)
+{
+	long long e = isfinite(epoch) && epoch >= 0 && epoch < 1e9 ?
+	    (long long)floor(epoch) : 0;
+
+	if (a->fmt == F_MMCV && step >= 0)
+		return (e << 31) + step;
+	if (step < 0 && isfinite(epoch))
+		return e;
+	return step;
+}
+
 void
 audit_add(struct audit *a, const struct logpoint *pt)
 {
 	struct series *s;
 	struct run *r;
-	long long key;
+	long long key, step;
 
 	a->npoints++;
-	key = pt->step;
-	if (key < 0 && isfinite(pt->epoch))
-		key = (long long)floor(pt->epoch);
+	key = order_key(a, pt->step, pt->epoch);
+	step = pt->step;
+	if (step < 0 && isfinite(pt->epoch))
+		step = (long long)floor(pt->epoch);
 	if (pt->step > a->maxstep)
 		a->maxstep = pt->step;
 	if (isfinite(pt->epoch) && pt->epoch > a->maxepoch)
@@ -230,8 +249,9 @@ audit_add(struct audit *a, const struct logpoint *pt)
 		return;
 	s->npts++;
 	r = s->n > 0 ? &s->r[s->n - 1] : NULL;
-	if (r != NULL && key >= r->s1 && same(a, pt->value, r->v)) {
-		r->s1 = key;
+	if (r != NULL && key >= r->k1 && same(a, pt->value, r->v)) {
+		r->k1 = key;
+		r->s1 = step;
 		r->e1 = pt->epoch;
 		r->n++;
 		return;
@@ -245,11 +265,12 @@ audit_add(struct audit *a, const struct logpoint *pt)
 		s->r = xreallocarray(s->r, s->cap, sizeof(*s->r));
 	}
 	r = &s->r[s->n++];
-	r->s0 = r->s1 = key;
+	r->k0 = r->k1 = key;
+	r->s0 = r->s1 = step;
 	r->e0 = r->e1 = pt->epoch;
 	r->v = pt->value;
 	r->n = 1;
-	r->back = s->n > 1 && key < s->r[s->n - 2].s1;
+	r->back = s->n > 1 && key < s->r[s->n - 2].k1;
 }
 
 void
@@ -674,15 +695,41 @@ check_resume(struct audit *a, const struct change *c, int nc, int *explained)
 	}
 }
 
-/* Other groups of the same optimizer must move with the audited one. */
+/* The value a series has at order key k, or NAN between runs. */
+static double
+value_at(const struct series *s, long long k, size_t *hint)
+{
+	size_t i = *hint < s->n ? *hint : 0;
+
+	if (i > 0 && s->r[i].k0 > k)
+		i = 0;
+	for (; i < s->n; i++) {
+		if (s->r[i].back)
+			break;
+		if (s->r[i].k0 <= k && k <= s->r[i].k1) {
+			*hint = i;
+			return s->r[i].v;
+		}
+		if (s->r[i].k0 > k)
+			break;
+	}
+	return NAN;
+}
+
+/*
+ * Other groups of the same optimizer (lr-SGD/pg1, lr-SGD/pg2) must move
+ * together: their ratio to the audited tag stays what it was at first.
+ * Checked at every change of either.
+ */
 static void
 check_groups(struct audit *a)
 {
-	const struct series *p = a->p, *g;
-	size_t i, k, j;
-	double r0, r;
-	long long idx, alt;
+	const struct series *p = a->p, *g, *x;
+	size_t i, k, hp, hg;
+	double r0, r, vp, vg;
+	long long idx, alt, key, stp;
 	char *w;
+	int side, done;
 
 	for (i = 0; i < a->nser; i++) {
 		g = &a->ser[i];
@@ -693,27 +740,31 @@ check_groups(struct audit *a)
 		if (strncmp(g->tag, p->tag, strcspn(p->tag, "/")) != 0)
 			continue;
 		r0 = NAN;
-		for (k = 0, j = 0; k < g->n; k++) {
-			while (j + 1 < p->n && p->r[j + 1].s0 <= g->r[k].s0)
-				j++;
-			if (p->r[j].s0 > g->r[k].s0 || g->r[k].back)
-				continue;
-			r = g->r[k].v / p->r[j].v;
-			if (isnan(r0)) {
-				r0 = r;
-				continue;
+		done = 0;
+		for (side = 0; side < 2 && !done; side++) {
+			x = side == 0 ? p : g;
+			hp = hg = 0;
+			for (k = 0; k < x->n && !done; k++) {
+				key = x->r[k].k0;
+				stp = x->r[k].s0;
+				vp = value_at(p, key, &hp);
+				vg = value_at(g, key, &hg);
+				if (isnan(vp) || isnan(vg) || vp == 0)
+					continue;
+				r = vg / vp;
+				if (isnan(r0))
+					r0 = r;
+				if (fabs(r / r0 - 1) <= 10 * a->o.rel_tol)
+					continue;
+				update_of(a, stp, x->r[k].e0, &idx, &alt);
+				w = when(a, idx);
+				finding(a, "groups_disagree", "error", stp, idx,
+				    vp * r0, vg, "parameter groups disagree: %s "
+				    "is %g at %s where %s is %g (ratio %g, was "
+				    "%g)", g->tag, vg, w, p->tag, vp, r, r0);
+				free(w);
+				done = 1;
 			}
-			if (fabs(r / r0 - 1) <= 10 * a->o.rel_tol)
-				continue;
-			update_of(a, g->r[k].s0, g->r[k].e0, &idx, &alt);
-			w = when(a, idx);
-			finding(a, "groups_disagree", "error", g->r[k].s0, idx,
-			    p->r[j].v * r0, g->r[k].v, "parameter groups "
-			    "disagree: %s is %g at %s where %s is %g (ratio "
-			    "%g, was %g)", g->tag, g->r[k].v, w, p->tag, p->r[j].v,
-			    r, r0);
-			free(w);
-			break;
 		}
 	}
 }
@@ -1121,16 +1172,19 @@ audit_run(struct audit *a, const struct sched *d, const char *from,
 	if (a->nser == 0) {
 		snprintf(err, errlen, "no learning rate in the log");
 		json_decref(a->out);
+		a->out = NULL;
 		return NULL;
 	}
 	if (settle_ipe(a, &ipe_from, err, errlen) == -1) {
 		json_decref(a->out);
+		a->out = NULL;
 		return NULL;
 	}
 	if ((a->p = pick(a)) == NULL) {
 		snprintf(err, errlen, "no learning rate tag \"%s\" in the log",
 		    a->o.tag != NULL ? a->o.tag : "");
 		json_decref(a->out);
+		a->out = NULL;
 		return NULL;
 	}
 	end = run_end(a);

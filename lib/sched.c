@@ -625,11 +625,16 @@ num_format(char *buf, size_t len, double v)
 {
 	int prec;
 
+	char *p;
+
 	for (prec = 1; prec <= 17; prec++) {
 		snprintf(buf, len, "%.*g", prec, v);
 		if (strtod(buf, NULL) == v)
-			return;
+			break;
 	}
+	/* "1e+01" would split the text at "+": write "1e01". */
+	if ((p = strchr(buf, '+')) != NULL)
+		memmove(p, p + 1, strlen(p));
 }
 
 static void

@@ -208,6 +208,7 @@ test_round_trip(void **state)
 		"warmup:lr=0.001,len=5ep+cosine:lr=0.1,total=200ep",
 		"warmup:lr=0.01,len=400,mode=constant+multistep:lr=0.1,"
 		    "milestones=32000/48000",
+		"warmup:lr=10,len=1ep+cosine:lr=1e5,total=2",
 	};
 	struct sched a, b;
 	char *t1, *t2;
