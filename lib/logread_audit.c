@@ -34,6 +34,9 @@ struct run {
 	long long	 k0, k1;	/* order keys, see order_key */
 	long long	 s0, s1;	/* logged steps (or epochs) */
 	double		 e0, e1;	/* logged epochs */
+	/* The second and the next-to-last samples, for coverage. */
+	long long	 s0b, s1b;
+	double		 e0b, e1b;
 	double		 v;
 	long long	 n;
 	int		 back;		/* began with a step going backwards */
@@ -250,6 +253,12 @@ audit_add(struct audit *a, const struct logpoint *pt)
 	s->npts++;
 	r = s->n > 0 ? &s->r[s->n - 1] : NULL;
 	if (r != NULL && key >= r->k1 && same(a, pt->value, r->v)) {
+		if (r->n == 1) {
+			r->s0b = step;
+			r->e0b = pt->epoch;
+		}
+		r->s1b = r->s1;
+		r->e1b = r->e1;
 		r->k1 = key;
 		r->s1 = step;
 		r->e1 = pt->epoch;
@@ -266,8 +275,8 @@ audit_add(struct audit *a, const struct logpoint *pt)
 	}
 	r = &s->r[s->n++];
 	r->k0 = r->k1 = key;
-	r->s0 = r->s1 = step;
-	r->e0 = r->e1 = pt->epoch;
+	r->s0 = r->s1 = r->s0b = r->s1b = step;
+	r->e0 = r->e1 = r->e0b = r->e1b = pt->epoch;
 	r->v = pt->value;
 	r->n = 1;
 	r->back = s->n > 1 && key < s->r[s->n - 2].k1;
@@ -915,7 +924,7 @@ check_coverage(struct audit *a, const long long *cp, const double *lv,
     int ncp, long long end)
 {
 	const struct series *s = a->p;
-	long long before, after, idx, alt, next, win;
+	long long before, after, idx, alt, next, win, lo, hi;
 	size_t r;
 	int k;
 	char *w, b[40];
@@ -933,23 +942,39 @@ check_coverage(struct audit *a, const long long *cp, const double *lv,
 		next = k + 1 < ncp ? cp[k + 1] : LLONG_MAX;
 		before = -1;
 		after = -1;
-		for (r = 0; r < s->n; r++) {
-			update_of(a, s->r[r].s0, s->r[r].e0, &idx, &alt);
-			if (idx < cp[k] && idx > before)
-				before = idx;
-			if (idx >= cp[k] && idx < next &&
-			    (after < 0 || idx < after))
-				after = idx;
-			update_of(a, s->r[r].s1, s->r[r].e1, &idx, &alt);
-			if (idx < cp[k] && idx > before)
-				before = idx;
-			if (idx >= cp[k] && idx < next &&
-			    (after < 0 || idx < after))
-				after = idx;
+		/* A sample surely before it, one surely after it. */
+		for (r = 0; r < 4 * s->n; r++) {
+			const struct run *q = &s->r[r / 4];
+
+			switch (r % 4) {
+			case 0:
+				update_of(a, q->s0, q->e0, &idx, &alt);
+				break;
+			case 1:
+				update_of(a, q->s0b, q->e0b, &idx, &alt);
+				break;
+			case 2:
+				update_of(a, q->s1b, q->e1b, &idx, &alt);
+				break;
+			default:
+				update_of(a, q->s1, q->e1, &idx, &alt);
+				break;
+			}
+			lo = idx < alt ? idx : alt;
+			hi = idx < alt ? alt : idx;
+			if (hi < cp[k] && hi > before)
+				before = hi;
+			if (lo >= cp[k] && lo < next &&
+			    (after < 0 || lo < after))
+				after = lo;
 		}
+		/*
+		 * Close enough to tell a decay one epoch late; without the
+		 * epoch length, within a twentieth of the milestone.
+		 */
 		win = a->ipe > 0 && !a->epoch_clock ? a->ipe : 1;
-		if (win < 1 + cp[k] / 100 && a->ipe <= 0)
-			win = 1 + cp[k] / 100;
+		if (a->ipe <= 0 && !a->epoch_clock && win < cp[k] / 20)
+			win = cp[k] / 20;
 		if (after < 0 || before < 0 || after - before > win) {
 			w = when(a, cp[k]);
 			finding(a, "unverifiable", "warning", -1, cp[k], lv[k],
