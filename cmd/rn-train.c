@@ -65,6 +65,7 @@ struct opts {
 	int		 n_set, shortcut_set, batch_set, groups_set, seed_set;
 	int		 norm_set, augment_set, drop_set, momentum_set;
 	int		 wd_set, decay_set, init_set, warmup_set, max_train_set;
+	int		 schedule_set;
 };
 
 /* Everything a run carries from step to step, and a checkpoint keeps. */
@@ -296,6 +297,7 @@ parse_run_opt(struct opts *o, int c, const char *arg)
 		break;
 	case 's':
 		o->schedule = arg;
+		o->schedule_set = 1;
 		break;
 	case 't':
 		o->threads = num_arg("-t", arg, 1, PAR_MAX_THREADS);
@@ -484,6 +486,8 @@ resume_state(struct run *R, struct ckpt *ck, const char *path)
 	    WARMUP_WINDOW, err, sizeof(err)) != 0 || ckpt_get(ck,
 	    "warmup_count", CKPT_U64, &wc, 1, err, sizeof(err)) != 0)
 		die("%s: %s", path, err);
+	if (!R->o.schedule_set)
+		R->o.schedule = xstrdup(sched);
 	R->iter = iter;
 	R->last_ckpt = iter;
 	R->opt.started = started;
@@ -519,11 +523,13 @@ setup_schedule(struct run *R)
 		usage_error(USAGE, "-s %s: %s", R->o.schedule, err);
 	R->sched_text = sched_format(&R->sched);
 	stop = dur_iters(R->sched.stop, R->ipe);
+	/* On resume without -s or -i the checkpoint's plan stands. */
 	if (R->o.iters > 0)
 		R->iters = R->o.iters;
-	else if (R->sched.stop.v > 0)
+	else if (R->sched.stop.v > 0 && (R->resumed == NULL ||
+	    R->o.schedule_set))
 		R->iters = (long long)llround(stop);
-	else
+	else if (R->resumed == NULL)
 		usage_error(USAGE, "the schedule has no stop=: give -i");
 	R->eval_every = R->o.every_eval != NULL ? every_arg("-e",
 	    R->o.every_eval, R->ipe) : R->ipe;
