@@ -43,9 +43,11 @@ test: check
 tests: $(UNITBINS)
 
 # The main job: the demo pipeline on the real CIFAR-10 (see README.md).
+# ARCHIVE=path takes a local cifar-10-binary.tar.gz instead of downloading.
 demo: deps
 	@$(MAKE) --no-print-directory all
-	@PATH="$(CURDIR)/bin:$$PATH" sh pipelines/demo
+	@PATH="$(CURDIR)/bin:$$PATH" sh pipelines/demo \
+	    $(if $(ARCHIVE),-a "$(ARCHIVE)") $(DEMOFLAGS)
 
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MAN1DIR)
