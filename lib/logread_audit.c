@@ -16,6 +16,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +51,17 @@ struct series {
 	long long	 npts;
 };
 
+struct tagc {
+	const char	*tag;
+	int		 epoch;
+	long		 series;	/* index in ser, or -1 */
+};
+
+#define AUDIT_TAG_CACHE	512
+
 struct audit {
+	struct tagc	 cache[AUDIT_TAG_CACHE];
+	struct tagc	 spare;
 	enum fmt	 fmt;
 	char		*format;
 	struct audit_opts o;
@@ -204,6 +215,34 @@ bound_ipe(struct audit *a, long long s, double e)
 }
 
 /*
+ * What a tag is, remembered by its address: readers intern their tags,
+ * so the name is looked at once, not at every point.
+ */
+static const struct tagc *
+tag_class(struct audit *a, const char *tag)
+{
+	struct tagc *c;
+	struct series *sp;
+	size_t i, h = ((uintptr_t)tag >> 4) % AUDIT_TAG_CACHE;
+
+	for (i = 0; i < AUDIT_TAG_CACHE; i++) {
+		c = &a->cache[(h + i) % AUDIT_TAG_CACHE];
+		if (c->tag == tag)
+			return c;
+		if (c->tag == NULL)
+			break;
+	}
+	if (i == AUDIT_TAG_CACHE)	/* full: look, don't remember */
+		c = &a->spare;
+	c->tag = tag;
+	c->epoch = !strcmp(tag, "epoch") || ends_with(tag, "/epoch");
+	c->series = -1;
+	if (audit_is_lr_tag(tag) && (sp = series_get(a, tag)) != NULL)
+		c->series = sp - a->ser;
+	return c;
+}
+
+/*
  * A key that grows with time: the step, or for mmcv (iterations counted
  * inside epochs) epoch and iteration together, or the epoch alone.
  */
@@ -223,6 +262,7 @@ order_key(const struct audit *a, long long step, double epoch)
 void
 audit_add(struct audit *a, const struct logpoint *pt)
 {
+	const struct tagc *c;
 	struct series *s;
 	struct run *r;
 	long long key, step;
@@ -242,14 +282,14 @@ audit_add(struct audit *a, const struct logpoint *pt)
 		if (pt->step > a->mmcv_maxiter)
 			a->mmcv_maxiter = pt->step;
 	}
+	c = tag_class(a, pt->tag);
 	if (isfinite(pt->epoch))
 		bound_ipe(a, pt->step, pt->epoch);
-	else if (!strcmp(pt->tag, "epoch") || ends_with(pt->tag, "/epoch"))
+	else if (c->epoch)
 		bound_ipe(a, pt->step, pt->value);
-	if (!audit_is_lr_tag(pt->tag) || key < 0 || !isfinite(pt->value))
+	if (c->series < 0 || key < 0 || !isfinite(pt->value))
 		return;
-	if ((s = series_get(a, pt->tag)) == NULL)
-		return;
+	s = &a->ser[c->series];
 	s->npts++;
 	r = s->n > 0 ? &s->r[s->n - 1] : NULL;
 	if (r != NULL && key >= r->k1 && same(a, pt->value, r->v)) {

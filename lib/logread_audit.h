@@ -31,6 +31,10 @@ struct audit_opts {
 struct audit;
 
 struct audit	*audit_new(const char *format, const struct audit_opts *);
+/*
+ * One point.  Tags are recognised by address: each name must keep one
+ * address, valid while the audit lives (logread's interned tags do).
+ */
 void		 audit_add(struct audit *, const struct logpoint *);
 /* Iterations per epoch, when known only after reading (meta). */
 void		 audit_set_ipe(struct audit *, long long, const char *from);

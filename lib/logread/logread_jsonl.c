@@ -13,34 +13,242 @@
 
 enum jl_kind { JL_RNTRAIN, JL_D2, JL_MMCV, JL_MMENGINE, JL_ANY };
 
+/*
+ * One record as key/value pairs.  Flat objects (the common case) are
+ * scanned in place, without building a jansson object per line; lines
+ * with nested values, escapes or anything unusual go through jansson.
+ */
+enum kv_type { KV_NUM, KV_STR, KV_OTHER, KV_JSON };
+
+struct kv {
+	const char	*k;
+	enum kv_type	 t;
+	double		 num;
+	long long	 ival;
+	int		 isint;
+	const char	*s;		/* KV_STR */
+	json_t		*j;		/* KV_JSON (nested) */
+};
+
+#define JL_MAX_FLAT	64
+
 struct jl {
 	enum jl_kind	 kind;
 	long long	 good;		/* parsed lines in this file */
+	struct kv	*kv;
+	int		 nkv, kvcap;
+	json_t		*hold;		/* the jansson object, if one */
+	char		*scratch;	/* the line, scanned in place */
+	size_t		 scap;
 };
 
 static const char *const step_keys[] = {
 	"step", "iter", "iteration", "global_step", "_step", "epoch", NULL
 };
 
-static int
-num(json_t *v, double *out)
+static struct kv *
+kv_add(struct jl *st)
 {
-	if (!json_is_number(v))
+	if (st->nkv == st->kvcap) {
+		st->kvcap = st->kvcap ? 2 * st->kvcap : 32;
+		st->kv = xreallocarray(st->kv, (size_t)st->kvcap,
+		    sizeof(*st->kv));
+	}
+	memset(&st->kv[st->nkv], 0, sizeof(st->kv[0]));
+	return &st->kv[st->nkv++];
+}
+
+static const struct kv *
+get(const struct jl *st, const char *key)
+{
+	int i;
+
+	for (i = 0; i < st->nkv; i++)
+		if (!strcmp(st->kv[i].k, key))
+			return &st->kv[i];
+	return NULL;
+}
+
+static int
+num(const struct kv *v, double *out)
+{
+	if (v == NULL || v->t != KV_NUM)
 		return 0;
-	*out = json_number_value(v);
+	*out = v->num;
 	return 1;
 }
 
 static long long
-step_of(json_t *v)
+step_of(const struct kv *v)
 {
-	double d;
-
-	if (json_is_integer(v))
-		return json_integer_value(v);
-	if (num(v, &d) && d == floor(d) && fabs(d) < 9e15)
-		return (long long)d;
+	if (v == NULL || v->t != KV_NUM)
+		return -1;
+	if (v->isint)
+		return v->ival;
+	if (v->num == floor(v->num) && fabs(v->num) < 9e15)
+		return (long long)v->num;
 	return -1;
+}
+
+static const char *
+str_of(const struct kv *v)
+{
+	return v != NULL && v->t == KV_STR ? v->s : NULL;
+}
+
+static const char *
+ws(const char *p)
+{
+	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+		p++;
+	return p;
+}
+
+/*
+ * A plain string: no escapes, no control bytes, valid UTF-8.  Writes a
+ * NUL over the closing quote.  NULL if it is not plain.
+ */
+static char *
+flat_string(char *p, char **end)
+{
+	char *s = p + 1, *q;
+
+	for (q = s; *q != '"'; q++)
+		if (*q == '\\' || (unsigned char)*q < 0x20)
+			return NULL;
+	if (!lr_utf8_ok(s, (size_t)(q - s)))
+		return NULL;
+	*q = '\0';
+	*end = q + 1;
+	return s;
+}
+
+/* A JSON number, strictly by the grammar. */
+static int
+flat_number(char *p, char **end, struct kv *v)
+{
+	char *q = p, save, *e;
+	int isint = 1;
+
+	if (*q == '-')
+		q++;
+	if (*q == '0')
+		q++;
+	else if (*q >= '1' && *q <= '9')
+		while (*q >= '0' && *q <= '9')
+			q++;
+	else
+		return -1;
+	if (*q == '.') {
+		isint = 0;
+		if (!(*++q >= '0' && *q <= '9'))
+			return -1;
+		while (*q >= '0' && *q <= '9')
+			q++;
+	}
+	if (*q == 'e' || *q == 'E') {
+		isint = 0;
+		q++;
+		if (*q == '+' || *q == '-')
+			q++;
+		if (!(*q >= '0' && *q <= '9'))
+			return -1;
+		while (*q >= '0' && *q <= '9')
+			q++;
+	}
+	save = *q;
+	*q = '\0';
+	v->t = KV_NUM;
+	v->isint = isint && q - p < 18;
+	if (v->isint) {
+		v->ival = strtoll(p, &e, 10);
+		v->num = (double)v->ival;
+	} else
+		v->num = strtod(p, &e);
+	*q = save;
+	if (!isfinite(v->num))
+		return -1;
+	*end = q;
+	return 0;
+}
+
+/* Scan a flat object in place; -1 to let jansson decide. */
+static int
+flat_parse(struct jl *st, char *line)
+{
+	char *p = (char *)ws(line), *k;
+	struct kv *v;
+	int i;
+
+	st->nkv = 0;
+	if (*p++ != '{')
+		return -1;
+	p = (char *)ws(p);
+	if (*p == '}')
+		return *ws(p + 1) == '\0' ? 0 : -1;
+	for (;;) {
+		if (*p != '"' || st->nkv == JL_MAX_FLAT ||
+		    (k = flat_string(p, &p)) == NULL)
+			return -1;
+		for (i = 0; i < st->nkv; i++)
+			if (!strcmp(st->kv[i].k, k))
+				return -1;	/* duplicate: jansson says */
+		p = (char *)ws(p);
+		if (*p++ != ':')
+			return -1;
+		p = (char *)ws(p);
+		v = kv_add(st);
+		v->k = k;
+		if (*p == '"') {
+			v->t = KV_STR;
+			if ((v->s = flat_string(p, &p)) == NULL)
+				return -1;
+		} else if (!strncmp(p, "true", 4) || !strncmp(p, "null", 4)) {
+			v->t = KV_OTHER;
+			p += 4;
+		} else if (!strncmp(p, "false", 5)) {
+			v->t = KV_OTHER;
+			p += 5;
+		} else if (flat_number(p, &p, v) == -1)
+			return -1;
+		p = (char *)ws(p);
+		if (*p == '}')
+			return *ws(p + 1) == '\0' ? 0 : -1;
+		if (*p++ != ',')
+			return -1;
+		p = (char *)ws(p);
+	}
+}
+
+/* The same pairs from a jansson object. */
+static void
+from_json(struct jl *st, json_t *o)
+{
+	const char *key;
+	json_t *x;
+	struct kv *v;
+
+	st->nkv = 0;
+	json_object_foreach(o, key, x) {
+		v = kv_add(st);
+		v->k = key;
+		if (json_is_integer(x)) {
+			v->t = KV_NUM;
+			v->isint = 1;
+			v->ival = json_integer_value(x);
+			v->num = (double)v->ival;
+		} else if (json_is_real(x)) {
+			v->t = KV_NUM;
+			v->num = json_real_value(x);
+		} else if (json_is_string(x)) {
+			v->t = KV_STR;
+			v->s = json_string_value(x);
+		} else if (json_is_object(x)) {
+			v->t = KV_JSON;
+			v->j = x;
+		} else
+			v->t = KV_OTHER;
+	}
 }
 
 static void
@@ -68,72 +276,76 @@ skip_key(const char *key, const char *const *skip)
 	return 0;
 }
 
-/* Every numeric value of o whose key is not in skip. */
+/* Every numeric value whose key is not in skip. */
 static void
-push_all(struct logreader *r, json_t *o, const char *pre,
+push_all(struct logreader *r, const struct jl *st, const char *pre,
     const char *const *skip, long long step, double epoch, double wall)
 {
-	const char *key;
-	json_t *v, *w;
+	const struct kv *v;
 	const char *k2;
-	double d;
+	json_t *w;
 	char *p;
+	int i;
 
-	json_object_foreach(o, key, v) {
-		if (skip_key(key, skip))
+	for (i = 0; i < st->nkv; i++) {
+		v = &st->kv[i];
+		if (skip_key(v->k, skip))
 			continue;
-		if (num(v, &d))
-			push_key(r, pre, key, d, step, epoch, wall);
-		else if (json_is_object(v) && !strcmp(key, "lr")) {
+		if (v->t == KV_NUM)
+			push_key(r, pre, v->k, v->num, step, epoch, wall);
+		else if (v->t == KV_JSON && !strcmp(v->k, "lr")) {
 			/* mmcv, several optimizers: {"name": lr, ...} */
-			json_object_foreach(v, k2, w) {
-				if (!num(w, &d))
+			json_object_foreach(v->j, k2, w) {
+				if (!json_is_number(w))
 					continue;
 				p = xasprintf("lr/%s", k2);
-				push_key(r, pre, p, d, step, epoch, wall);
+				push_key(r, pre, p, json_number_value(w), step,
+				    epoch, wall);
 				free(p);
 			}
 		} else
-			lr_field(r, key);
+			lr_field(r, v->k);
 	}
 }
 
 static void
-rntrain_rec(struct logreader *r, json_t *o)
+rntrain_rec(struct logreader *r, struct jl *st, char *line, size_t len)
 {
 	const char *type, *split;
+	json_error_t je;
 	long long it;
 	double ep, d;
 	char name[128];
 
-	type = json_string_value(json_object_get(o, "type"));
+	type = str_of(get(st, "type"));
 	if (type == NULL)
 		return;
 	if (!strcmp(type, "meta")) {
 		if (r->meta == NULL)
-			r->meta = json_incref(o);
+			r->meta = st->hold != NULL ? json_incref(st->hold) :
+			    json_loadb(line, len, 0, &je);
 		return;
 	}
-	it = step_of(json_object_get(o, "iter"));
-	if (!num(json_object_get(o, "epoch"), &ep))
+	it = step_of(get(st, "iter"));
+	if (!num(get(st, "epoch"), &ep))
 		ep = NAN;
 	if (!strcmp(type, "step")) {
-		if (num(json_object_get(o, "lr"), &d))
+		if (num(get(st, "lr"), &d))
 			lr_push(r, "lr", 2, it, ep, d, NAN, r->in.lineno);
-		if (num(json_object_get(o, "loss"), &d))
+		if (num(get(st, "loss"), &d))
 			lr_push(r, "loss", 4, it, ep, d, NAN, r->in.lineno);
-		if (num(json_object_get(o, "acc"), &d))
+		if (num(get(st, "acc"), &d))
 			lr_push(r, "acc", 3, it, ep, d, NAN, r->in.lineno);
 	} else if (!strcmp(type, "eval")) {
-		split = json_string_value(json_object_get(o, "split"));
+		split = str_of(get(st, "split"));
 		if (split == NULL || strlen(split) > 100)
 			split = "eval";
-		if (num(json_object_get(o, "acc"), &d)) {
+		if (num(get(st, "acc"), &d)) {
 			snprintf(name, sizeof(name), "%s_acc", split);
 			lr_push(r, name, strlen(name), it, ep, d, NAN,
 			    r->in.lineno);
 		}
-		if (num(json_object_get(o, "loss"), &d)) {
+		if (num(get(st, "loss"), &d)) {
 			snprintf(name, sizeof(name), "%s_loss", split);
 			lr_push(r, name, strlen(name), it, ep, d, NAN,
 			    r->in.lineno);
@@ -142,53 +354,54 @@ rntrain_rec(struct logreader *r, json_t *o)
 }
 
 static void
-mmcv_rec(struct logreader *r, struct jl *st, json_t *o)
+mmcv_rec(struct logreader *r, struct jl *st, char *line, size_t len)
 {
 	static const char *const tskip[] = { "mode", "epoch", "iter", NULL };
 	static const char *const vskip[] = { "mode", "epoch", "iter", "lr",
 		"time", "data_time", "memory", NULL };
 	const char *mode;
+	json_error_t je;
 	long long it;
 	double ep;
 
-	mode = json_string_value(json_object_get(o, "mode"));
+	mode = str_of(get(st, "mode"));
 	if (mode == NULL) {
 		if (r->meta == NULL && st->good == 1)
-			r->meta = json_incref(o);
+			r->meta = st->hold != NULL ? json_incref(st->hold) :
+			    json_loadb(line, len, 0, &je);
 		return;
 	}
-	it = step_of(json_object_get(o, "iter"));
-	if (!num(json_object_get(o, "epoch"), &ep))
+	it = step_of(get(st, "iter"));
+	if (!num(get(st, "epoch"), &ep))
 		ep = NAN;
 	if (!strcmp(mode, "train"))
-		push_all(r, o, NULL, tskip, it, ep - 1, NAN);
+		push_all(r, st, NULL, tskip, it, ep - 1, NAN);
 	else
-		push_all(r, o, "val/", vskip, it, ep, NAN);
+		push_all(r, st, "val/", vskip, it, ep, NAN);
 }
 
 static void
-mmengine_rec(struct logreader *r, json_t *o)
+mmengine_rec(struct logreader *r, struct jl *st)
 {
 	static const char *const tskip[] = { "step", "epoch", "iter", NULL };
 	static const char *const vskip[] = { "step", NULL };
 	long long step;
 	double ep;
 
-	step = step_of(json_object_get(o, "step"));
-	if (json_object_get(o, "lr") || json_object_get(o, "iter") ||
-	    json_object_get(o, "time")) {
-		if (!num(json_object_get(o, "epoch"), &ep))
+	step = step_of(get(st, "step"));
+	if (get(st, "lr") || get(st, "iter") || get(st, "time")) {
+		if (!num(get(st, "epoch"), &ep))
 			ep = NAN;
 		else
 			ep -= 1;
-		push_all(r, o, NULL, tskip, step, ep, NAN);
+		push_all(r, st, NULL, tskip, step, ep, NAN);
 	} else
-		push_all(r, o, NULL, vskip, -1, step >= 0 ? (double)step :
+		push_all(r, st, NULL, vskip, -1, step >= 0 ? (double)step :
 		    NAN, NAN);
 }
 
 static void
-any_rec(struct logreader *r, json_t *o)
+any_rec(struct logreader *r, struct jl *st)
 {
 	const char *skip[5] = { NULL };
 	const char *sk = r->opts.step_key;
@@ -198,31 +411,33 @@ any_rec(struct logreader *r, json_t *o)
 
 	if (sk == NULL)
 		for (i = 0; step_keys[i] != NULL; i++)
-			if (json_is_number(json_object_get(o, step_keys[i]))) {
+			if (num(get(st, step_keys[i]), &wall)) {
 				sk = step_keys[i];
 				break;
 			}
+	wall = NAN;
 	i = 0;
 	if (sk != NULL) {
 		skip[i++] = sk;
 		if (!strcmp(sk, "epoch"))
-			num(json_object_get(o, "epoch"), &ep);
+			num(get(st, "epoch"), &ep);
 		else
-			step = step_of(json_object_get(o, sk));
+			step = step_of(get(st, sk));
 	}
-	if (num(json_object_get(o, "epoch"), &ep))
+	if (num(get(st, "epoch"), &ep))
 		skip[i++] = "epoch";
-	if (num(json_object_get(o, "_timestamp"), &wall))
+	if (num(get(st, "_timestamp"), &wall))
 		skip[i++] = "_timestamp";
-	push_all(r, o, NULL, skip, step, ep, wall);
+	push_all(r, st, NULL, skip, step, ep, wall);
 }
 
 static int
 jl_more(struct logreader *r)
 {
+	static const char *const d2skip[] = { "iteration", NULL };
 	struct jl *st = r->st;
 	json_error_t je;
-	json_t *o;
+	json_t *o = NULL;
 	size_t len, i;
 	int rc;
 
@@ -241,40 +456,50 @@ jl_more(struct logreader *r)
 		if (i < len)
 			break;
 	}
-	o = json_loadb(r->in.line, len, JSON_REJECT_DUPLICATES, &je);
-	if (o == NULL || !json_is_object(o)) {
-		json_decref(o);
-		if (st->good == 0)
-			return lr_fail(r, "%s:%lld: not a JSON object%s%s",
-			    r->curpath, r->in.lineno, o ? "" : ": ",
-			    o ? "" : je.text);
-		lr_warn(r, "%s:%lld: not a JSON object, skipped", r->curpath,
-		    r->in.lineno);
-		return 1;
+	/* Scan a copy in place; jansson reads the original if need be. */
+	if (len + 1 > st->scap) {
+		st->scap = 2 * len + 64;
+		st->scratch = xrealloc(st->scratch, st->scap);
+	}
+	memcpy(st->scratch, r->in.line, len + 1);
+	st->hold = NULL;
+	if (memchr(r->in.line, '\0', len) != NULL ||
+	    flat_parse(st, st->scratch) == -1) {
+		o = json_loadb(r->in.line, len, JSON_REJECT_DUPLICATES, &je);
+		if (o == NULL || !json_is_object(o)) {
+			json_decref(o);
+			if (st->good == 0)
+				return lr_fail(r, "%s:%lld: not a JSON "
+				    "object%s%s", r->curpath, r->in.lineno,
+				    o ? "" : ": ", o ? "" : je.text);
+			lr_warn(r, "%s:%lld: not a JSON object, skipped",
+			    r->curpath, r->in.lineno);
+			return 1;
+		}
+		st->hold = o;
+		from_json(st, o);
 	}
 	st->good++;
 	switch (st->kind) {
 	case JL_RNTRAIN:
-		rntrain_rec(r, o);
+		rntrain_rec(r, st, r->in.line, len);
 		break;
-	case JL_D2: {
-		static const char *const skip[] = { "iteration", NULL };
-
-		push_all(r, o, NULL, skip,
-		    step_of(json_object_get(o, "iteration")), NAN, NAN);
+	case JL_D2:
+		push_all(r, st, NULL, d2skip, step_of(get(st, "iteration")),
+		    NAN, NAN);
 		break;
-	}
 	case JL_MMCV:
-		mmcv_rec(r, st, o);
+		mmcv_rec(r, st, r->in.line, len);
 		break;
 	case JL_MMENGINE:
-		mmengine_rec(r, o);
+		mmengine_rec(r, st);
 		break;
 	case JL_ANY:
-		any_rec(r, o);
+		any_rec(r, st);
 		break;
 	}
-	json_decref(o);
+	json_decref(st->hold);
+	st->hold = NULL;
 	return 1;
 }
 
@@ -290,7 +515,13 @@ jl_begin(struct logreader *r)
 static void
 jl_fini(struct logreader *r)
 {
-	free(r->st);
+	struct jl *st = r->st;
+
+	if (st == NULL)
+		return;
+	free(st->kv);
+	free(st->scratch);
+	free(st);
 	r->st = NULL;
 }
 
