@@ -999,7 +999,8 @@ logread_open_opts(const char *path, const char *format,
 		if (detect_dir(r, path) == -1)
 			return open_fail(r, err, errlen);
 		if (want != NULL && strcmp(want, r->fmt)) {
-			if (!strcmp(r->fmt, "mlflow") || !strcmp(want, "mlflow"))
+			if (!strcmp(r->fmt, "mlflow") ||
+			    !strcmp(want, "mlflow"))
 				return open_fail_msg(r, err, errlen, path,
 				    want);
 			r->fmt = want;	/* the caller knows better */

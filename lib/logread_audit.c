@@ -808,9 +808,10 @@ check_groups(struct audit *a)
 				update_of(a, stp, x->r[k].e0, &idx, &alt);
 				w = when(a, idx);
 				finding(a, "groups_disagree", "error", stp, idx,
-				    vp * r0, vg, "parameter groups disagree: %s "
-				    "is %g at %s where %s is %g (ratio %g, was "
-				    "%g)", g->tag, vg, w, p->tag, vp, r, r0);
+				    vp * r0, vg, "parameter groups disagree: "
+				    "%s is %g at %s where %s is %g (ratio %g, "
+				    "was %g)", g->tag, vg, w, p->tag, vp, r,
+				    r0);
 				free(w);
 				done = 1;
 			}

@@ -55,7 +55,8 @@ y_trim(char *s)
 				q = 0;
 		} else if (*p == '\'' || *p == '"')
 			q = *p;
-		else if (*p == '#' && (p == s || isspace((unsigned char)p[-1]))) {
+		else if (*p == '#' && (p == s ||
+		    isspace((unsigned char)p[-1]))) {
 			*p = '\0';
 			break;
 		}
