@@ -551,6 +551,40 @@ run_end(const struct audit *a)
 	return (idx > alt ? idx : alt) + 1;
 }
 
+/*
+ * Which smooth decay fits the samples best (largest relative error under
+ * 15%): a straight line, a half cosine or an exponential between the
+ * first and the last sample.
+ */
+static const char *
+smooth_shape(const struct audit *a, const struct series *s, long long i0,
+    long long i1)
+{
+	double v0 = s->r[0].v, v1 = s->r[s->n - 1].v, t, f, e[3] = { 0 };
+	long long idx, alt;
+	size_t k, best = 0;
+	static const char *const names[] = {
+		"linear decay", "cosine decay", "exponential decay"
+	};
+
+	if (i1 <= i0 || v0 <= 0)
+		return "smooth decay";
+	for (k = 0; k < s->n; k++) {
+		update_of(a, s->r[k].s0, s->r[k].e0, &idx, &alt);
+		t = (double)(idx - i0) / (double)(i1 - i0);
+		f = v0 + (v1 - v0) * t;
+		e[0] = fmax(e[0], fabs(s->r[k].v - f) / fmax(v0 * 0.05, f));
+		f = v1 + (v0 - v1) * (1 + cos(M_PI * t)) / 2;
+		e[1] = fmax(e[1], fabs(s->r[k].v - f) / fmax(v0 * 0.05, f));
+		f = v1 > 0 ? v0 * pow(v1 / v0, t) : 0;
+		e[2] = fmax(e[2], fabs(s->r[k].v - f) / fmax(v0 * 0.05, f));
+	}
+	for (k = 1; k < 3; k++)
+		if (e[k] < e[best])
+			best = k;
+	return e[best] < 0.15 ? names[best] : "smooth decay";
+}
+
 /* Observed change points and a guess at the shape. */
 static void
 describe(struct audit *a, const struct series *s)
@@ -588,14 +622,12 @@ describe(struct audit *a, const struct series *s)
 		else if (fabs(r / ratio - 1) > 1e-3)
 			eqratio = 0;
 	}
-	(void)first;
-	(void)lastidx;
 	if (s->n <= 1)
 		shape = "constant";
 	else if (nup == 0 && nchg <= 30 && single * 2 < s->n)
 		shape = eqratio ? "multistep" : "steps (uneven factors)";
 	else if (nup == 0)
-		shape = "smooth decay (cosine, linear or exponential)";
+		shape = smooth_shape(a, s, first, lastidx);
 	else if (ndown == 0)
 		shape = "rising";
 	else if (s->r[0].v < s->r[1].v && nup * 4 < nchg + 4)
@@ -1253,6 +1285,11 @@ audit_run(struct audit *a, const struct sched *d, const char *from,
 		a->out = NULL;
 		return NULL;
 	}
+	/* The Trainer's callbacks write its rate to TensorBoard, MLflow and
+	 * W&B under these names, with the Trainer's step semantics. */
+	if (a->fmt == F_STEP && (!strcmp(a->p->tag, "train/learning_rate") ||
+	    !strcmp(a->p->tag, "learning_rate")))
+		a->fmt = F_HF;
 	end = run_end(a);
 	c = xcalloc(a->p->n + 1, sizeof(*c));
 	nc = build_changes(a, a->p, c, (int)a->p->n);

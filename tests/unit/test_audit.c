@@ -254,6 +254,66 @@ test_undeclared(void **state)
 	json_decref(recs);
 }
 
+/* Smooth decays are told apart by which curve fits. */
+static void
+test_shapes(void **state)
+{
+	static struct sample s[100];
+	static const char *const want[] = {
+		"cosine decay", "linear decay", "exponential decay"
+	};
+	json_t *recs;
+	size_t n;
+	int k, nf;
+	double t;
+
+	for (k = 0; k < 3; k++) {
+		for (n = 0; n < 100; n++) {
+			s[n].step = (long long)n * 10;
+			s[n].epoch = NAN;
+			t = (double)n / 100;
+			s[n].value = k == 0 ? 0.001 + 0.099 * (1 +
+			    cos(M_PI * t)) / 2 : k == 1 ? 0.1 * (1 - t) +
+			    1e-4 : 0.1 * pow(0.99, 10.0 * (double)n);
+		}
+		recs = audit_series("csv", "lr", s, n, NULL, 0,
+		    AUDIT_HF_EITHER, &nf);
+		assert_string_equal(json_string_value(json_object_get(
+		    json_array_get(recs, 0), "shape")), want[k]);
+		json_decref(recs);
+	}
+}
+
+/*
+ * The Trainer's TensorBoard tag carries its step semantics: a linear
+ * decay logged one update early is no deviation there.
+ */
+static void
+test_hf_tag_in_tensorboard(void **state)
+{
+	static struct sample s[100];
+	json_t *recs;
+	size_t n;
+	int nf;
+
+	for (n = 0; n < 100; n++) {
+		s[n].step = (long long)n * 10 + 10;
+		s[n].epoch = NAN;
+		s[n].value = (float)(0.1 * (1 - (double)(s[n].step - 1) /
+		    1000));
+	}
+	recs = audit_series("tensorboard", "train/learning_rate", s, n,
+	    "linear:lr=0.1,total=1000", 0, AUDIT_HF_EITHER, &nf);
+	assert_int_equal(nf, 0);
+	json_decref(recs);
+	/* Under another name the same values are one update off. */
+	recs = audit_series("tensorboard", "lr", s, n,
+	    "linear:lr=0.1,total=1000", 0, AUDIT_HF_EITHER, &nf);
+	assert_int_equal(nf, 1);
+	assert_true(has_kind(recs, "mismatch"));
+	json_decref(recs);
+}
+
 static void
 test_no_lr(void **state)
 {
@@ -302,6 +362,8 @@ main(void)
 		cmocka_unit_test(test_float32),
 		cmocka_unit_test(test_unverifiable),
 		cmocka_unit_test(test_undeclared),
+		cmocka_unit_test(test_shapes),
+		cmocka_unit_test(test_hf_tag_in_tensorboard),
 		cmocka_unit_test(test_no_lr),
 		cmocka_unit_test(test_lr_tags),
 	};

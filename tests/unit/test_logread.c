@@ -361,7 +361,8 @@ test_lightning_csv(void **state)
 	struct got *g;
 
 	/* Sorted header (2.2), an empty epoch on monitor rows, quotes. */
-	g = read_str("\xef\xbb\xbf" "epoch,lr-SGD,\"lr-SGD/pg1\",step,val_acc\r\n"
+	g = read_str("\xef\xbb\xbf"
+	    "epoch,lr-SGD,\"lr-SGD/pg1\",step,val_acc\r\n"
 	    ",0.1,0.2,49,\r\n"
 	    "0,,,49,\r\n"
 	    "0,,,390,0.5123\r\n"
