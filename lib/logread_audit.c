@@ -892,6 +892,63 @@ unit_finding(struct audit *a, const long long *cp, const struct change *c,
 	free(dw);
 }
 
+/* The whole run at k times the declared rate: a wrong base rate. */
+static int
+check_scaled(struct audit *a)
+{
+	const struct series *s = a->p;
+	long long idx, alt;
+	double k = NAN, r;
+	size_t i;
+	char *w;
+
+	for (i = 0; i < s->n; i++) {
+		update_of(a, s->r[i].s0, s->r[i].e0, &idx, &alt);
+		r = s->r[i].v / expect(a, idx);
+		if (isnan(k))
+			k = r;
+		else if (!same(a, r, k))
+			return 0;
+		update_of(a, s->r[i].s1, s->r[i].e1, &idx, &alt);
+		if (!same(a, s->r[i].v / expect(a, idx), k))
+			return 0;
+	}
+	if (isnan(k) || same(a, k, 1) || !isfinite(k))
+		return 0;
+	update_of(a, s->r[0].s0, s->r[0].e0, &idx, &alt);
+	w = when(a, idx);
+	finding(a, "wrong_lr", "error", s->r[0].s0, idx, expect(a, idx),
+	    s->r[0].v, "the lr was %g times the declared schedule all along: "
+	    "%g at %s instead of %g", k, s->r[0].v, w, expect(a, idx));
+	free(w);
+	return 1;
+}
+
+/* Bad samples no check above could explain: report the first. */
+static void
+check_leftover(struct audit *a, const long long *cp, int ncp,
+    int piecewise)
+{
+	const struct series *s = a->p;
+	long long idx, alt;
+	size_t i;
+	char *w;
+
+	for (i = 0; i < s->n; i++) {
+		if (run_ok(a, &s->r[i], cp, ncp, piecewise))
+			continue;
+		update_of(a, s->r[i].s0, s->r[i].e0, &idx, &alt);
+		if (matches(a, s->r[i].v, idx, alt))
+			update_of(a, s->r[i].s1, s->r[i].e1, &idx, &alt);
+		w = when(a, idx);
+		finding(a, "mismatch", "error", s->r[i].s0, idx, expect(a,
+		    idx), s->r[i].v, "the lr leaves the declared schedule "
+		    "near %s: %g instead of %g", w, s->r[i].v, expect(a, idx));
+		free(w);
+		return;
+	}
+}
+
 static void
 check_piecewise(struct audit *a, struct change *c, int nc,
     const long long *cp, const double *lv, int ncp, long long end)
@@ -907,6 +964,8 @@ check_piecewise(struct audit *a, struct change *c, int nc,
 	for (j = 0; j < nc; j++)
 		if (!c[j].back)
 			nreal++;
+	if (check_scaled(a))
+		return;
 
 	/* Never decayed: one value all along, the declared one at 0. */
 	if (nreal == 0 && inrun > 0 && same(a, s->r[0].v, expect(a, 0))) {
@@ -1261,7 +1320,7 @@ audit_run(struct audit *a, const struct sched *d, const char *from,
 	struct change *c;
 	const char *ipe_from;
 	long long end;
-	int nc, ncp = 0, explained = 0, piecewise, bad = 0;
+	int nc, ncp = 0, explained = 0, piecewise, bad = 0, before;
 	size_t k;
 
 	a->d = d;
@@ -1306,10 +1365,13 @@ audit_run(struct audit *a, const struct sched *d, const char *from,
 		if (d->warmup != WARMUP_NONE && bad > 0)
 			check_warmup(a, a->p, &explained);
 		if (bad > 0 && !explained) {
+			before = a->nfind;
 			if (piecewise)
 				check_piecewise(a, c, nc, cp, lv, ncp, end);
-			else
+			else if (!check_scaled(a))
 				check_curve(a);
+			if (a->nfind == before)
+				check_leftover(a, cp, ncp, piecewise);
 		}
 		if (piecewise && (bad == 0 || explained))
 			check_coverage(a, cp, lv, ncp, end);

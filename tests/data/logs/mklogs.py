@@ -32,6 +32,7 @@ SCEN = {
     "never": (lambda i: 0.1, "never_decayed"),
     "late": (lambda i: multistep(i, (500, 800)), "shifted"),
     "factor": (lambda i: multistep(i, gamma=0.2), "wrong_factor"),
+    "base": (lambda i: multistep(i, lr=0.05), "wrong_lr"),
     "extra": (lambda i: multistep(i, (200, 400, 700)), "extra_decay"),
     "missing": (lambda i: multistep(i, (400,)), "missing_decay"),
     "twice": (lambda i: multistep(i, (200, 350)), "stepped_twice"),
