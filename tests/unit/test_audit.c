@@ -314,6 +314,75 @@ test_hf_tag_in_tensorboard(void **state)
 	json_decref(recs);
 }
 
+/*
+ * A property: a log that follows its schedule, sampled at least twice an
+ * epoch, gets no finding, for 200 random multistep schedules, sampling
+ * steps and offsets; the same log with one decay left out gets one.
+ */
+static void
+test_random_correct(void **state)
+{
+	static struct sample s[20000];
+	unsigned long long x = 12345;
+	char text[256];
+	struct sched d;
+	char err[128];
+	json_t *recs;
+	long long ipe, every, first, st, len, last;
+	int round, nm, m[4], i, nf, kind;
+	size_t n;
+	size_t off;
+
+	for (round = 0; round < 300; round++) {
+#define RND(k)	((x = x * 6364136223846793005ULL + 1442695040888963407ULL), \
+		    (long long)((x >> 33) % (unsigned long long)(k)))
+		ipe = 20 + RND(400);
+		every = 1 + RND(ipe / 2);
+		first = RND(every);
+		nm = 1 + (int)RND(3);
+		for (i = 0; i < nm; i++)
+			m[i] = (i ? m[i - 1] : 0) + 1 + (int)RND(5);
+		kind = (int)RND(2);	/* epochs or iterations */
+		off = (size_t)snprintf(text, sizeof(text),
+		    "multistep:lr=0.%d,milestones=", 1 + (int)RND(9));
+		for (i = 0; i < nm; i++)
+			off += (size_t)snprintf(text + off, sizeof(text) - off,
+			    "%s%lld%s", i ? "/" : "", kind ? (long long)m[i] :
+			    (long long)m[i] * ipe + RND(ipe / 4), kind ? "ep" :
+			    "");
+		assert_int_equal(sched_parse(text, &d, err, sizeof(err)), 0);
+		last = (long long)dur_iters(d.milestones[nm - 1], ipe);
+		len = last + ipe + RND(2 * ipe);
+		n = 0;
+		for (st = first; st < len && n < 20000; st += every, n++) {
+			s[n].step = st;
+			s[n].epoch = NAN;
+			s[n].value = (float)sched_lr(&d, st, ipe);
+		}
+		recs = audit_series("tensorboard", "lr", s, n, text, ipe,
+		    AUDIT_HF_EITHER, &nf);
+		if (nf != 0) {
+			char *t = json_dumps(recs, JSON_COMPACT);
+
+			fail_msg("%s, ipe %lld, every %lld, first %lld, len "
+			    "%lld: %.600s", text, ipe, every, first, len, t);
+		}
+		json_decref(recs);
+		/* Leave the last decay out. */
+		for (i = 0; i < (int)n; i++)
+			if (s[i].step >= last)
+				s[i].value = (float)sched_lr(&d, last - 1,
+				    ipe);
+		recs = audit_series("tensorboard", "lr", s, n, text, ipe,
+		    AUDIT_HF_EITHER, &nf);
+		if (nf == 0)
+			fail_msg("%s, ipe %lld: a missing decay passed", text,
+			    ipe);
+		json_decref(recs);
+#undef RND
+	}
+}
+
 static void
 test_no_lr(void **state)
 {
@@ -364,6 +433,7 @@ main(void)
 		cmocka_unit_test(test_undeclared),
 		cmocka_unit_test(test_shapes),
 		cmocka_unit_test(test_hf_tag_in_tensorboard),
+		cmocka_unit_test(test_random_correct),
 		cmocka_unit_test(test_no_lr),
 		cmocka_unit_test(test_lr_tags),
 	};
