@@ -316,7 +316,7 @@ test_hf_tag_in_tensorboard(void **state)
 
 /*
  * A property: a log that follows its schedule, sampled at least twice an
- * epoch, gets no finding, for 200 random multistep schedules, sampling
+ * epoch, gets no finding, for 300 random multistep schedules, sampling
  * steps and offsets; the same log with one decay left out gets one.
  */
 static void
