@@ -85,6 +85,7 @@ struct audit {
 	int		 nfind;
 	char		*headline;	/* the most important finding */
 	int		 never;		/* ... is "never decayed" */
+	const char	*shape;		/* what the observed rate looks like */
 };
 
 /* An observed change between two samples. */
@@ -638,6 +639,7 @@ describe(struct audit *a, const struct series *s)
 	    s->tag, "changes", pts, "runs", (json_int_t)s->n, "truncated",
 	    s->n > AUDIT_MAX_OBSERVED || s->capped);
 	json_object_set_new(o, "shape", json_string(shape));
+	a->shape = shape;
 	if (!strcmp(shape, "multistep") && nchg > 0)
 		json_object_set_new(o, "gamma", json_num(ratio));
 	json_array_append_new(a->out, o);
@@ -1269,6 +1271,26 @@ settle_ipe(struct audit *a, const char **from, char *err, size_t errlen)
 	return 0;
 }
 
+/* "no schedule declared; observed multistep: 0.1, 0.01 from step ..." */
+static char *
+observed_text(const struct audit *a)
+{
+	const struct series *s = a->p;
+	char buf[600], b[40];
+	size_t k, off;
+
+	off = (size_t)snprintf(buf, sizeof(buf), "no schedule declared; "
+	    "observed %s: %g", a->shape, s->r[0].v);
+	for (k = 1; k < s->n && k < 6 && off < sizeof(buf); k++)
+		off += (size_t)snprintf(buf + off, sizeof(buf) - off,
+		    ", %g from step %s", s->r[k].v, grouped(b, sizeof(b),
+		    s->r[k].s0));
+	if (k < s->n && off < sizeof(buf))
+		snprintf(buf + off, sizeof(buf) - off, ", ... (%zu values)",
+		    s->n);
+	return xstrdup(buf);
+}
+
 static void
 summary(struct audit *a, const char *from, const char *ipe_from)
 {
@@ -1304,8 +1326,7 @@ summary(struct audit *a, const char *from, const char *ipe_from)
 	else if (a->d != NULL)
 		text = xasprintf("the lr follows the declared schedule");
 	else
-		text = xasprintf("no schedule declared; the lr looks %s",
-		    "as described in the observed record");
+		text = observed_text(a);
 	json_object_set_new(o, "message", json_string(text));
 	free(text);
 	json_array_append_new(a->out, o);
