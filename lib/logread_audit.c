@@ -63,6 +63,7 @@ struct audit {
 	struct tagc	 cache[AUDIT_TAG_CACHE];
 	struct tagc	 spare;
 	enum fmt	 fmt;
+	enum fmt	 base_fmt;	/* from the file format alone */
 	char		*format;
 	struct audit_opts o;
 	struct series	*ser;
@@ -159,6 +160,7 @@ audit_new(const char *format, const struct audit_opts *o)
 		a->fmt = F_EPOCHS;
 	else
 		a->fmt = F_STEP;
+	a->base_fmt = a->fmt;
 	if (a->o.abs_tol <= 0)
 		a->o.abs_tol = a->fmt == F_MMCV ? 5.000001e-6 : 1e-12;
 	a->lrtags = json_array();
@@ -544,7 +546,8 @@ run_end(const struct audit *a)
 	long long idx, alt, e;
 
 	if (a->fmt == F_EPOCHS || (a->maxstep < 0 && a->maxepoch >= 0)) {
-		e = (long long)floor(a->maxepoch);
+		e = a->maxepoch >= 0 ? (long long)floor(a->maxepoch) :
+		    a->maxstep;
 		update_of(a, e, e, &idx, &alt);
 		return alt + 1;
 	}
@@ -1332,6 +1335,32 @@ summary(struct audit *a, const char *from, const char *ipe_from)
 	json_array_append_new(a->out, o);
 }
 
+/*
+ * Some tags carry their producer's time semantics whatever the file
+ * format: the Trainer's callbacks write "train/learning_rate" (to
+ * TensorBoard, MLflow, W&B) with its step meaning; Keras's TensorBoard
+ * callback writes "epoch_learning_rate" at step = epoch.  Returns 1 when
+ * that changed how steps are read.
+ */
+static int
+tag_fmt(struct audit *a, const char *tag)
+{
+	const char *base = strrchr(tag, '/');
+	enum fmt old = a->fmt;
+
+	base = base != NULL ? base + 1 : tag;
+	if (a->base_fmt != F_STEP)
+		return 0;
+	if (ends_with(tag, "train/learning_rate") || !strcmp(tag,
+	    "learning_rate"))
+		a->fmt = F_HF;
+	else if (!strncmp(base, "epoch_", 6))
+		a->fmt = F_EPOCHS;
+	else
+		a->fmt = F_STEP;
+	return a->fmt != old;
+}
+
 json_t *
 audit_run(struct audit *a, const struct sched *d, const char *from,
     int *nfindings, char *err, size_t errlen)
@@ -1353,6 +1382,14 @@ audit_run(struct audit *a, const struct sched *d, const char *from,
 		a->out = NULL;
 		return NULL;
 	}
+	/* A first guess at the tag, by name, for its time semantics. */
+	for (k = 0; k < a->nser && a->o.tag == NULL; k++)
+		if (a->ser[k].n > 0) {
+			tag_fmt(a, a->ser[k].tag);
+			break;
+		}
+	if (a->o.tag != NULL)
+		tag_fmt(a, a->o.tag);
 	if (settle_ipe(a, &ipe_from, err, errlen) == -1) {
 		json_decref(a->out);
 		a->out = NULL;
@@ -1365,11 +1402,12 @@ audit_run(struct audit *a, const struct sched *d, const char *from,
 		a->out = NULL;
 		return NULL;
 	}
-	/* The Trainer's callbacks write its rate to TensorBoard, MLflow and
-	 * W&B under these names, with the Trainer's step semantics. */
-	if (a->fmt == F_STEP && (!strcmp(a->p->tag, "train/learning_rate") ||
-	    !strcmp(a->p->tag, "learning_rate")))
-		a->fmt = F_HF;
+	if (tag_fmt(a, a->p->tag) && settle_ipe(a, &ipe_from, err,
+	    errlen) == -1) {
+		json_decref(a->out);
+		a->out = NULL;
+		return NULL;
+	}
 	end = run_end(a);
 	c = xcalloc(a->p->n + 1, sizeof(*c));
 	nc = build_changes(a, a->p, c, (int)a->p->n);

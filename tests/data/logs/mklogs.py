@@ -233,6 +233,29 @@ def w_tb(d, scen):
     return d, ["-s", SCHED.get(scen, DECLARED)]
 
 
+def w_tb_keras(d, scen):
+    """Keras's TensorBoard callback: train/ and validation/ run dirs,
+    epoch_learning_rate as a tensor at step = epoch."""
+    f = SCEN[scen][0]
+    for sub in ("train", "validation"):
+        os.makedirs(os.path.join(d, sub), exist_ok=True)
+    with open(os.path.join(d, "train", "events.out.tfevents.1.h.v2"),
+              "wb") as o:
+        o.write(tfrecord(tb_version()))
+        for e in epochs(scen):
+            o.write(tfrecord(tb_scalar("epoch_learning_rate", f(e * IPE),
+                                       e, tensor=True)))
+            o.write(tfrecord(tb_scalar("epoch_loss", 1.0, e,
+                                       tensor=True)))
+    with open(os.path.join(d, "validation", "events.out.tfevents.1.h.v2"),
+              "wb") as o:
+        o.write(tfrecord(tb_version()))
+        for e in epochs(scen):
+            o.write(tfrecord(tb_scalar("epoch_accuracy", 0.5, e,
+                                       tensor=True)))
+    return d, ["-s", SCHED.get(scen, DECLARED)]
+
+
 def w_hf(d, scen):
     p = os.path.join(d, "trainer_state.json")
     f = SCEN[scen][0]
@@ -385,6 +408,7 @@ WRITERS = {
     "rn-train": (w_rntrain, set()),
     "lightning-csv": (w_lightning, set()),
     "tensorboard": (w_tb, set()),
+    "tensorboard-keras": (w_tb_keras, STEP_ONLY | NEEDS_GROUPS),
     "hf-trainer-state": (w_hf, NEEDS_GROUPS),
     "keras-csv": (w_keras, STEP_ONLY | NEEDS_GROUPS),
     "timm": (w_timm, STEP_ONLY | NEEDS_GROUPS),
