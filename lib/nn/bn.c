@@ -20,7 +20,7 @@
 struct bn_job {
 	struct bn	*bn;
 	const float	*x, *res, *dy, *mask;
-	float		*y, *dx;
+	float		*y, *dx, *dz;
 	int		 relu, N, HW, groups;
 };
 
@@ -187,10 +187,13 @@ v8_masked(const float *dy, const float *mask, long i)
 	return mask == NULL ? g : v8_where_pos(g, v8_load(mask + i));
 }
 
-/* sum g and sum g (x - mean) invstd over n values, g the masked dy. */
+/*
+ * sum g and sum g (x - mean) invstd over n values, g the masked dy;
+ * g is stored in dz unless that is NULL.
+ */
 static void
-grad_sums(const float *x, const float *dy, const float *mask, long n,
-    float mean, float invstd, double *sdy, double *sdyx)
+grad_sums(const float *x, const float *dy, const float *mask, float *dz,
+    long n, float mean, float invstd, double *sdy, double *sdyx)
 {
 	v8f a, b, g, vm = v8_set(mean), vs = v8_set(invstd);
 	long i = 0, end;
@@ -202,6 +205,8 @@ grad_sums(const float *x, const float *dy, const float *mask, long n,
 		a = b = v8_set(0);
 		for (; i < end; i += 8) {
 			g = v8_masked(dy, mask, i);
+			if (dz != NULL)
+				v8_store(dz + i, g);
 			a = v8_add(a, g);
 			b = v8_fma(g, v8_mul(v8_sub(v8_load(x + i), vm), vs), b);
 		}
@@ -210,6 +215,8 @@ grad_sums(const float *x, const float *dy, const float *mask, long n,
 	}
 	for (; i < n; i++) {
 		gi = mask == NULL || mask[i] > 0 ? dy[i] : 0;
+		if (dz != NULL)
+			dz[i] = gi;
 		*sdy += gi;
 		*sdyx += gi * (double)((x[i] - mean) * invstd);
 	}
@@ -251,7 +258,8 @@ backward_task(void *arg, int c, int worker)
 		mean = bn->smean[grp * bn->C + c];
 		invstd = bn->sinvstd[grp * bn->C + c];
 		grad_sums(j->x + lo, j->dy + lo, j->mask ? j->mask + lo : NULL,
-		    hi - lo, mean, invstd, &sdy, &sdyx);
+		    j->dz ? j->dz + lo : NULL, hi - lo, mean, invstd, &sdy,
+		    &sdyx);
 		dg += sdyx;
 		db += sdy;
 		/* dx = gamma invstd (dy - mean(dy) - xhat mean(dy xhat)) */
@@ -267,8 +275,15 @@ void
 bn_backward(struct bn *bn, const float *x, const float *dy,
     const float *mask, float *dx, int N, int HW)
 {
+	bn_backward_relu(bn, x, dy, mask, NULL, dx, N, HW);
+}
+
+void
+bn_backward_relu(struct bn *bn, const float *x, const float *dy,
+    const float *mask, float *dz, float *dx, int N, int HW)
+{
 	struct bn_job j = { .bn = bn, .x = x, .dy = dy, .mask = mask,
-	    .dx = dx, .N = N, .HW = HW };
+	    .dz = dz, .dx = dx, .N = N, .HW = HW };
 
 	par_for(bn->C, backward_task, &j);
 }

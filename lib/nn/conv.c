@@ -14,6 +14,7 @@
 
 #include "util.h"
 #include "nn/blas.h"
+#include "nn/direct.h"
 #include "nn/layers.h"
 #include "nn/par.h"
 
@@ -241,6 +242,12 @@ forward_task(void *arg, int t, int worker)
 	    j->N * HoWo);
 }
 
+static int
+uses_flip(const struct conv *cv)
+{
+	return cv->ks == 3 && cv->stride == 1 && cv->pad == 1;
+}
+
 void
 conv_forward(const struct conv *cv, const float *x, float *y, int N, int H,
     int W)
@@ -249,6 +256,10 @@ conv_forward(const struct conv *cv, const float *x, float *y, int N, int H,
 	    .W = W };
 	long CKK = (long)cv->C * cv->ks * cv->ks;
 
+	if (uses_flip(cv) && direct_available()) {
+		direct_forward(cv, x, y, N, H, W);
+		return;
+	}
 	j.Ho = conv_out(H, cv->ks, cv->stride, cv->pad);
 	j.Wo = conv_out(W, cv->ks, cv->stride, cv->pad);
 	j.ti = tile_images(N, j.Ho * j.Wo);
@@ -289,11 +300,6 @@ backward_dx_col(const struct conv_job *j, int n0, int n1, float *col)
 	    n0, n1, j->dx);
 }
 
-static int
-uses_flip(const struct conv *cv)
-{
-	return cv->ks == 3 && cv->stride == 1 && cv->pad == 1;
-}
 
 static void
 backward_task(void *arg, int t, int worker)
@@ -365,6 +371,10 @@ conv_backward(struct conv *cv, const float *x, const float *dy, float *dx,
 	long CKK = (long)cv->C * cv->ks * cv->ks, need;
 	int ntiles;
 
+	if (uses_flip(cv) && direct_available()) {
+		direct_backward(cv, x, dy, dx, acc, N, H, W);
+		return;
+	}
 	j.Ho = conv_out(H, cv->ks, cv->stride, cv->pad);
 	j.Wo = conv_out(W, cv->ks, cv->stride, cv->pad);
 	j.ti = tile_images(N, j.Ho * j.Wo);

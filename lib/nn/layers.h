@@ -82,6 +82,9 @@ void	bn_forward_eval(const struct bn *, const float *x, float *y,
  */
 void	bn_backward(struct bn *, const float *x, const float *dy,
 	    const float *mask, float *dx, int N, int HW);
+/* bn_backward that also stores the masked dy in dz (for a shortcut). */
+void	bn_backward_relu(struct bn *, const float *x, const float *dy,
+	    const float *mask, float *dz, float *dx, int N, int HW);
 
 /* dz = dy where out > 0, else 0 (the ReLU backward). */
 void	relu_backward(const float *out, const float *dy, float *dz, long n);

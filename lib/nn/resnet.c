@@ -370,8 +370,7 @@ block_backward(struct resnet *r, struct block *b, const float *x, int N)
 	int Ho = b->H / b->stride, HW = Ho * Ho;
 	long n = (long)b->K * N * HW;
 
-	relu_backward(b->out, dy, dz, n);
-	bn_backward(&b->b2, b->c2o, dz, NULL, t, N, HW);
+	bn_backward_relu(&b->b2, b->c2o, dy, b->out, dz, t, N, HW);
 	conv_backward(&b->c2, b->a1, t, dy, 0, N, Ho, Ho);
 	bn_backward(&b->b1, b->c1o, dy, b->a1, t, N, HW);
 	conv_backward(&b->c1, x, t, dx, 0, N, b->H, b->H);

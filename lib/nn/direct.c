@@ -1,0 +1,512 @@
+/*
+ * direct.c: 3x3, stride-1, pad-1 convolutions without im2col, for CPUs
+ * with AVX2 and FMA (checked at run time; conv.c falls back to im2col and
+ * sgemm elsewhere).
+ *
+ * A tile of images is copied into a zero-bordered layout: rows of W + 1
+ * values (a zero, then the row), H + 1 rows an image (a zero row, then
+ * the image), a channel's images back to back; each zero column and row
+ * borders two rows or images at once.  In that layout the input under
+ * tap (kh, kw) of output position q = y (W+1) + x is simply
+ * q + kh (W+1) + kw, so a convolution is a matrix product whose "im2col"
+ * rows are shifted views of the padded tile.  Outputs are computed for
+ * every q, those in the border column and row thrown away.  The
+ * micro-kernels keep a 4 x 24 block of outputs (4 channels, 24 positions)
+ * in twelve registers; the weight gradient uses the same padded tiles with
+ * sums over q.  Tiles depend only on the batch shape and the weight
+ * gradient parts are summed in tile order, so results do not depend on
+ * the number of threads.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+#include "nn/direct.h"
+#include "nn/par.h"
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define HAVE_DIRECT 1
+#include <immintrin.h>
+#endif
+
+#define KB		4	/* output channels per micro-kernel */
+#define QB		24	/* output positions per micro-kernel */
+#define TILE_Q		2400	/* padded positions per tile, about */
+
+static int enabled = -1;	/* -1: not decided yet */
+
+/* Per-worker scratch, grown as needed before a job starts. */
+static float	*scratch[PAR_MAX_THREADS];
+static size_t	 scratch_cap;
+static int	 scratch_threads;
+static float	*wpack, *partbuf;
+static size_t	 wpack_cap, part_cap;
+
+struct geom {
+	int	 N, H, W, Wp, T;	/* T: images per tile */
+	long	 PS, L, Qp, chs;	/* plane, tile length, padded, stride */
+};
+
+struct dir_job {
+	const struct conv *cv;
+	struct geom	 g;
+	const float	*x, *dy, *wp;	/* wp: packed weights */
+	float		*y, *dx, *part;
+	int		 Cin, Kout, acc;
+};
+
+void
+direct_enable(int on)
+{
+	enabled = on;
+}
+
+int
+direct_available(void)
+{
+#ifdef HAVE_DIRECT
+	if (enabled == -1) {
+		__builtin_cpu_init();
+		enabled = __builtin_cpu_supports("avx2") &&
+		    __builtin_cpu_supports("fma") &&
+		    getenv("REPROKIT_NO_DIRECT_CONV") == NULL;
+	}
+	return enabled;
+#else
+	return 0;
+#endif
+}
+
+static void
+grow(float **p, size_t *cap, size_t n)
+{
+	if (n <= *cap)
+		return;
+	free(*p);
+	*p = xaligned_alloc(64, n * sizeof(float));
+	*cap = n;
+}
+
+static void
+reserve_scratch(size_t n)
+{
+	int i;
+
+	if (n <= scratch_cap && par_nthreads() <= scratch_threads)
+		return;
+	if (n < scratch_cap)
+		n = scratch_cap;
+	for (i = 0; i < PAR_MAX_THREADS; i++) {
+		free(scratch[i]);
+		scratch[i] = NULL;
+	}
+	scratch_threads = par_nthreads();
+	for (i = 0; i < scratch_threads; i++)
+		scratch[i] = xaligned_alloc(64, n * sizeof(float));
+	scratch_cap = n;
+}
+
+static void
+geom_init(struct geom *g, int N, int H, int W)
+{
+	g->N = N;
+	g->H = H;
+	g->W = W;
+	g->Wp = W + 1;
+	g->PS = (long)(H + 1) * g->Wp;
+	g->T = (int)(TILE_Q / g->PS);
+	if (g->T < 1)
+		g->T = 1;
+	if (g->T > N)
+		g->T = N;
+	g->L = g->T * g->PS;
+	g->Qp = (g->L + QB - 1) / QB * QB;
+	/* A channel's tile, its closing zero row, room for reads past. */
+	g->chs = g->Qp + 3 * g->Wp + 2 + QB;
+	g->chs = (g->chs + 15) / 16 * 16;
+}
+
+static int
+ntiles(const struct geom *g)
+{
+	return (g->N + g->T - 1) / g->T;
+}
+
+/* d[0..W) = s[0..W), with the common widths as constant-size copies. */
+static inline void
+copy_row(float *d, const float *s, int W)
+{
+	switch (W) {
+	case 8:
+		memcpy(d, s, 8 * sizeof(float));
+		break;
+	case 16:
+		memcpy(d, s, 16 * sizeof(float));
+		break;
+	case 32:
+		memcpy(d, s, 32 * sizeof(float));
+		break;
+	default:
+		memcpy(d, s, W * sizeof(float));
+	}
+}
+
+/* Copy images n0..n1-1 of x [C][N][H][W] into the padded tile xp. */
+static void
+pad_tile(const float *x, int C, const struct geom *g, int n0, int n1,
+    float *xp)
+{
+	const float *s;
+	float *d;
+	int c, t, y;
+
+	for (c = 0; c < C; c++) {
+		d = xp + c * g->chs;
+		memset(d, 0, g->chs * sizeof(float));
+		s = x + ((long)c * g->N + n0) * g->H * g->W;
+		for (t = 0; t < n1 - n0; t++)
+			for (y = 0; y < g->H; y++, s += g->W)
+				copy_row(d + t * g->PS + (long)(y + 1) * g->Wp +
+				    1, s, g->W);
+	}
+}
+
+/*
+ * Pack w [K][C][9] as [K/KB][C][9][KB] (zeros past K), flipped and
+ * transposed for the input gradient: wf[c][k][8 - t] = w[k][c][t].
+ */
+static const float *
+pack_weights(const float *w, int K, int C, int flip)
+{
+	int Ko = flip ? C : K, Ci = flip ? K : C, kb, c, t, j, k;
+	size_t n = (size_t)(Ko + KB - 1) / KB * KB * Ci * 9;
+	float v;
+
+	grow(&wpack, &wpack_cap, n);
+	for (kb = 0; kb < (Ko + KB - 1) / KB; kb++)
+		for (c = 0; c < Ci; c++)
+			for (t = 0; t < 9; t++)
+				for (j = 0; j < KB; j++) {
+					k = kb * KB + j;
+					if (k >= Ko)
+						v = 0;
+					else if (flip)
+						v = w[((long)c * C + k) * 9 +
+						    8 - t];
+					else
+						v = w[((long)k * C + c) * 9 + t];
+					wpack[(((long)kb * Ci + c) * 9 + t) * KB +
+					    j] = v;
+				}
+	return wpack;
+}
+
+#ifdef HAVE_DIRECT
+
+/*
+ * out[j][0..24) = sum over c < C, taps t of wp[c][t][j] *
+ * xp[c * chs + off[t] + 0..24), for j < 4.
+ */
+__attribute__((target("avx2,fma")))
+static void
+kern_fwd(const float *wp, const float *xp, long chs, const long *off,
+    int C, float *out, long os)
+{
+	__m256 c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32;
+	__m256 b0, b1, b2, a;
+	const float *xc, *b;
+	int c, t;
+
+	c00 = c01 = c02 = c10 = c11 = c12 = _mm256_setzero_ps();
+	c20 = c21 = c22 = c30 = c31 = c32 = _mm256_setzero_ps();
+	for (c = 0; c < C; c++) {
+		xc = xp + c * chs;
+		for (t = 0; t < 9; t++, wp += KB) {
+			b = xc + off[t];
+			b0 = _mm256_loadu_ps(b);
+			b1 = _mm256_loadu_ps(b + 8);
+			b2 = _mm256_loadu_ps(b + 16);
+			a = _mm256_broadcast_ss(wp);
+			c00 = _mm256_fmadd_ps(a, b0, c00);
+			c01 = _mm256_fmadd_ps(a, b1, c01);
+			c02 = _mm256_fmadd_ps(a, b2, c02);
+			a = _mm256_broadcast_ss(wp + 1);
+			c10 = _mm256_fmadd_ps(a, b0, c10);
+			c11 = _mm256_fmadd_ps(a, b1, c11);
+			c12 = _mm256_fmadd_ps(a, b2, c12);
+			a = _mm256_broadcast_ss(wp + 2);
+			c20 = _mm256_fmadd_ps(a, b0, c20);
+			c21 = _mm256_fmadd_ps(a, b1, c21);
+			c22 = _mm256_fmadd_ps(a, b2, c22);
+			a = _mm256_broadcast_ss(wp + 3);
+			c30 = _mm256_fmadd_ps(a, b0, c30);
+			c31 = _mm256_fmadd_ps(a, b1, c31);
+			c32 = _mm256_fmadd_ps(a, b2, c32);
+		}
+	}
+	_mm256_storeu_ps(out, c00);
+	_mm256_storeu_ps(out + 8, c01);
+	_mm256_storeu_ps(out + 16, c02);
+	_mm256_storeu_ps(out + os, c10);
+	_mm256_storeu_ps(out + os + 8, c11);
+	_mm256_storeu_ps(out + os + 16, c12);
+	_mm256_storeu_ps(out + 2 * os, c20);
+	_mm256_storeu_ps(out + 2 * os + 8, c21);
+	_mm256_storeu_ps(out + 2 * os + 16, c22);
+	_mm256_storeu_ps(out + 3 * os, c30);
+	_mm256_storeu_ps(out + 3 * os + 8, c31);
+	_mm256_storeu_ps(out + 3 * os + 16, c32);
+}
+
+__attribute__((target("avx2,fma")))
+static double
+hsum8(__m256 v)
+{
+	float f[8];
+	int i;
+	double s = 0;
+
+	_mm256_storeu_ps(f, v);
+	for (i = 0; i < 8; i++)
+		s += f[i];
+	return s;
+}
+
+/*
+ * The weight gradient of 4 output channels (rows dy + j dys) and one
+ * input row of taps (x + kw): sums over q < L (a multiple of 8) of
+ * dy[j][q] x[q + kw], into g[j][kw] (added).
+ */
+__attribute__((target("avx2,fma")))
+static void
+kern_dw(const float *dy, long dys, const float *x, long L, double g[4][3])
+{
+	__m256 s00, s01, s02, s10, s11, s12, s20, s21, s22, s30, s31, s32;
+	__m256 x0, x1, x2, d;
+	long q;
+
+	s00 = s01 = s02 = s10 = s11 = s12 = _mm256_setzero_ps();
+	s20 = s21 = s22 = s30 = s31 = s32 = _mm256_setzero_ps();
+	for (q = 0; q < L; q += 8) {
+		x0 = _mm256_loadu_ps(x + q);
+		x1 = _mm256_loadu_ps(x + q + 1);
+		x2 = _mm256_loadu_ps(x + q + 2);
+		d = _mm256_loadu_ps(dy + q);
+		s00 = _mm256_fmadd_ps(d, x0, s00);
+		s01 = _mm256_fmadd_ps(d, x1, s01);
+		s02 = _mm256_fmadd_ps(d, x2, s02);
+		d = _mm256_loadu_ps(dy + dys + q);
+		s10 = _mm256_fmadd_ps(d, x0, s10);
+		s11 = _mm256_fmadd_ps(d, x1, s11);
+		s12 = _mm256_fmadd_ps(d, x2, s12);
+		d = _mm256_loadu_ps(dy + 2 * dys + q);
+		s20 = _mm256_fmadd_ps(d, x0, s20);
+		s21 = _mm256_fmadd_ps(d, x1, s21);
+		s22 = _mm256_fmadd_ps(d, x2, s22);
+		d = _mm256_loadu_ps(dy + 3 * dys + q);
+		s30 = _mm256_fmadd_ps(d, x0, s30);
+		s31 = _mm256_fmadd_ps(d, x1, s31);
+		s32 = _mm256_fmadd_ps(d, x2, s32);
+	}
+	g[0][0] += hsum8(s00);
+	g[0][1] += hsum8(s01);
+	g[0][2] += hsum8(s02);
+	g[1][0] += hsum8(s10);
+	g[1][1] += hsum8(s11);
+	g[1][2] += hsum8(s12);
+	g[2][0] += hsum8(s20);
+	g[2][1] += hsum8(s21);
+	g[2][2] += hsum8(s22);
+	g[3][0] += hsum8(s30);
+	g[3][1] += hsum8(s31);
+	g[3][2] += hsum8(s32);
+}
+
+#else
+
+static void
+kern_fwd(const float *wp, const float *xp, long chs, const long *off,
+    int C, float *out, long os)
+{
+	die("direct convolution not built for this CPU");
+}
+
+static void
+kern_dw(const float *dy, long dys, const float *x, long L, double g[4][3])
+{
+	die("direct convolution not built for this CPU");
+}
+
+#endif
+
+/*
+ * The convolution of padded tile xp (Cin channels) with packed weights
+ * into out [Kout][n0..n1) (written, or added to with acc), via the
+ * position-major scratch yt [Kout rounded up][Qp].
+ */
+static void
+conv_tile(const struct dir_job *j, const float *xp, float *yt, float *out,
+    int n0, int n1)
+{
+	const struct geom *g = &j->g;
+	long off[9], q;
+	int kb, t, k, y, x, nkb = (j->Kout + KB - 1) / KB;
+	const float *s;
+	float *d;
+
+	for (t = 0; t < 9; t++)
+		off[t] = (t / 3) * g->Wp + t % 3;
+	for (kb = 0; kb < nkb; kb++)
+		for (q = 0; q < g->Qp; q += QB)
+			kern_fwd(j->wp + (long)kb * j->Cin * 9 * KB, xp + q,
+			    g->chs, off, j->Cin, yt + (long)kb * KB * g->Qp + q,
+			    g->Qp);
+	for (k = 0; k < j->Kout; k++)
+		for (t = 0; t < n1 - n0; t++)
+			for (y = 0; y < g->H; y++) {
+				s = yt + k * g->Qp + t * g->PS + (long)y * g->Wp;
+				d = out + (((long)k * g->N + n0 + t) * g->H + y) *
+				    g->W;
+				if (j->acc)
+					for (x = 0; x < g->W; x++)
+						d[x] += s[x];
+				else
+					copy_row(d, s, g->W);
+			}
+}
+
+static void
+tile_range(const struct geom *g, int t, int *n0, int *n1)
+{
+	*n0 = t * g->T;
+	*n1 = *n0 + g->T < g->N ? *n0 + g->T : g->N;
+}
+
+static void
+fwd_task(void *arg, int t, int worker)
+{
+	const struct dir_job *j = arg;
+	float *xp = scratch[worker], *yt = xp + (long)j->Cin * j->g.chs;
+	int n0, n1;
+
+	tile_range(&j->g, t, &n0, &n1);
+	pad_tile(j->x, j->Cin, &j->g, n0, n1, xp);
+	conv_tile(j, xp, yt, j->y, n0, n1);
+}
+
+static size_t
+fwd_scratch(const struct geom *g, int Cin, int Kout)
+{
+	return (size_t)Cin * g->chs + (size_t)(Kout + KB - 1) / KB * KB *
+	    g->Qp;
+}
+
+void
+direct_forward(const struct conv *cv, const float *x, float *y, int N,
+    int H, int W)
+{
+	struct dir_job j = { .cv = cv, .x = x, .y = y, .Cin = cv->C,
+	    .Kout = cv->K };
+
+	geom_init(&j.g, N, H, W);
+	reserve_scratch(fwd_scratch(&j.g, cv->C, cv->K));
+	j.wp = pack_weights(cv->w, cv->K, cv->C, 0);
+	par_for(ntiles(&j.g), fwd_task, &j);
+}
+
+/* This tile's weight gradient, [K][C][9], from padded x and dy tiles. */
+static void
+dw_tile(const struct dir_job *j, const float *xp, const float *dyp,
+    float *part)
+{
+	const struct geom *g = &j->g;
+	const struct conv *cv = j->cv;
+	long L = (g->L + 7) / 8 * 8;
+	double acc[KB][3];
+	int kb, c, kh, i, k, kw;
+
+	/* dy at output position q sits at q + Wp + 1 in its padded tile. */
+	for (kb = 0; kb < (cv->K + KB - 1) / KB; kb++)
+		for (c = 0; c < cv->C; c++)
+			for (kh = 0; kh < 3; kh++) {
+				memset(acc, 0, sizeof(acc));
+				kern_dw(dyp + (long)kb * KB * g->chs + g->Wp +
+				    1, g->chs, xp + c * g->chs + kh * g->Wp, L,
+				    acc);
+				for (i = 0; i < KB; i++) {
+					k = kb * KB + i;
+					for (kw = 0; k < cv->K && kw < 3; kw++)
+						part[((long)k * cv->C + c) * 9 +
+						    kh * 3 + kw] =
+						    (float)acc[i][kw];
+				}
+			}
+}
+
+static void
+bwd_task(void *arg, int t, int worker)
+{
+	const struct dir_job *j = arg;
+	const struct conv *cv = j->cv;
+	int Kp = (cv->K + KB - 1) / KB * KB, n0, n1;
+	float *xp = scratch[worker], *dyp = xp + (long)cv->C * j->g.chs;
+	float *yt = dyp + (long)Kp * j->g.chs;
+
+	tile_range(&j->g, t, &n0, &n1);
+	pad_tile(j->x, cv->C, &j->g, n0, n1, xp);
+	pad_tile(j->dy, cv->K, &j->g, n0, n1, dyp);
+	/* Rows K..Kp-1 of dyp are read by the last block: keep them 0. */
+	memset(dyp + (long)cv->K * j->g.chs, 0,
+	    (size_t)(Kp - cv->K) * j->g.chs * sizeof(float));
+	dw_tile(j, xp, dyp, j->part + (long)t * cv->K * cv->C * 9);
+	if (j->dx != NULL)
+		conv_tile(j, dyp, yt, j->dx, n0, n1);
+}
+
+struct sum_job {
+	float		*out;
+	const float	*part;
+	long		 len;
+	int		 nparts, ntasks;
+};
+
+static void
+sum_task(void *arg, int t, int worker)
+{
+	const struct sum_job *s = arg;
+	long lo, hi, i;
+	int p;
+
+	par_range(s->len, s->ntasks, t, &lo, &hi);
+	for (i = lo; i < hi; i++)
+		s->out[i] = s->part[i];
+	for (p = 1; p < s->nparts; p++)
+		for (i = lo; i < hi; i++)
+			s->out[i] += s->part[p * s->len + i];
+}
+
+void
+direct_backward(struct conv *cv, const float *x, const float *dy,
+    float *dx, int acc, int N, int H, int W)
+{
+	struct dir_job j = { .cv = cv, .x = x, .dy = dy, .dx = dx,
+	    .acc = acc, .Cin = cv->K, .Kout = cv->C };
+	struct sum_job s;
+	int Kp = (cv->K + KB - 1) / KB * KB, nt;
+
+	geom_init(&j.g, N, H, W);
+	nt = ntiles(&j.g);
+	reserve_scratch((size_t)cv->C * j.g.chs + (size_t)Kp * j.g.chs +
+	    (size_t)(cv->C + KB - 1) / KB * KB * j.g.Qp);
+	grow(&partbuf, &part_cap, (size_t)nt * cv->K * cv->C * 9);
+	j.part = partbuf;
+	if (dx != NULL)
+		j.wp = pack_weights(cv->w, cv->K, cv->C, 1);
+	par_for(nt, bwd_task, &j);
+	s.out = cv->dw;
+	s.part = partbuf;
+	s.len = (long)cv->K * cv->C * 9;
+	s.nparts = nt;
+	s.ntasks = s.len >= 8192 ? par_nthreads() : 1;
+	par_for(s.ntasks, sum_task, &s);
+}
