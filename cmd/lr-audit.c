@@ -8,6 +8,7 @@
  * look at accuracy: the consequence it states is the published one.
  */
 #include <getopt.h>
+#include <regex.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -265,13 +266,251 @@ hparams_schedule(const struct opts *o, json_t *m, struct sched *s,
 	return 0;
 }
 
+static int
+sched_from_text(const struct opts *o, const char *text, const char *what,
+    struct sched *s, char **from)
+{
+	char err[256];
+
+	if (sched_parse(text, s, err, sizeof(err)) == -1) {
+		warnmsg("%s: %s does not make a schedule (%s): %s", o->path,
+		    what, text, err);
+		return -1;
+	}
+	*from = xstrdup(what);
+	return 0;
+}
+
+/* The list of numbers in "[8, 11]" or "8" as "8ep/11ep" (unit u). */
+static int
+list_text(const char *in, const char *unit, char *out, size_t len)
+{
+	size_t off = 0;
+	char *end;
+	double v;
+	int n = 0;
+
+	out[0] = '\0';
+	while (*in != '\0' && off < len) {
+		if (strchr("[]() ,", *in)) {
+			in++;
+			continue;
+		}
+		v = strtod(in, &end);
+		if (end == in)
+			return -1;
+		off += (size_t)snprintf(out + off, len - off, "%s%.0f%s",
+		    n++ ? "/" : "", v, unit);
+		in = end;
+	}
+	return n > 0 && off < len ? 0 : -1;
+}
+
+/*
+ * detectron2: SOLVER in the config.yaml beside metrics.json (defaults
+ * from detectron2's own: GAMMA 0.1, WARMUP_ITERS 1000, WARMUP_FACTOR
+ * 0.001, linear).  Its warm-up multiplies the rate by a factor rising
+ * linearly from WARMUP_FACTOR to 1, which is the grammar's linear
+ * warm-up from BASE_LR * WARMUP_FACTOR.
+ */
+static int
+d2_schedule(const struct opts *o, const char *logfile, struct sched *s,
+    char **from)
+{
+	char *dir, *p, err[256], text[1024], ms[512];
+	json_t *y, *sv, *v;
+	double lr, gamma = 0.1, wf = 0.001, wi = 1000, maxit = 0;
+	const char *method = "linear", *name;
+	size_t i;
+	int off, rc = -1;
+
+	dir = xstrdup(logfile);
+	if ((p = strrchr(dir, '/')) != NULL)
+		*p = '\0';
+	else
+		strcpy(dir, ".");
+	p = xasprintf("%s/config.yaml", dir);
+	free(dir);
+	if ((y = logread_yaml_load(p, err, sizeof(err))) == NULL) {
+		free(p);
+		return -1;
+	}
+	sv = json_object_get(y, "SOLVER");
+	if (json_get_num(sv, "BASE_LR", &lr) == -1 || lr <= 0)
+		goto out;
+	json_get_num(sv, "GAMMA", &gamma);
+	json_get_num(sv, "WARMUP_FACTOR", &wf);
+	json_get_num(sv, "WARMUP_ITERS", &wi);
+	json_get_num(sv, "MAX_ITER", &maxit);
+	if ((name = json_get_str(sv, "WARMUP_METHOD")) != NULL)
+		method = name;
+	off = 0;
+	if (wi > 0 && wf != 1)
+		off = snprintf(text, sizeof(text), "warmup:lr=%.17g,len=%.0f,"
+		    "mode=%s+", lr * wf, wi, !strcmp(method, "constant") ?
+		    "constant" : "linear");
+	name = json_get_str(sv, "LR_SCHEDULER_NAME");
+	if (name != NULL && strstr(name, "Cosine") != NULL && maxit > 0)
+		snprintf(text + off, sizeof(text) - (size_t)off,
+		    "cosine:lr=%.17g,total=%.0f", lr, maxit);
+	else {
+		ms[0] = '\0';
+		json_array_foreach(json_object_get(sv, "STEPS"), i, v)
+			if (json_is_number(v))
+				snprintf(ms + strlen(ms), sizeof(ms) -
+				    strlen(ms), "%s%.0f", i ? "/" : "",
+				    json_number_value(v));
+		if (ms[0] == '\0')
+			goto out;
+		snprintf(text + off, sizeof(text) - (size_t)off,
+		    "multistep:lr=%.17g,milestones=%s,gamma=%.17g", lr, ms,
+		    gamma);
+	}
+	if (maxit > 0)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text),
+		    ",stop=%.0f", maxit);
+	rc = sched_from_text(o, text, "the run's config.yaml (SOLVER)", s,
+	    from);
+out:
+	json_decref(y);
+	free(p);
+	return rc;
+}
+
+/* The first match's group 1 of pattern in text, into out. */
+static int
+grab(const char *text, const char *pattern, char *out, size_t len)
+{
+	regmatch_t m[2];
+	regex_t re;
+	size_t n;
+	int rc;
+
+	if (regcomp(&re, pattern, REG_EXTENDED) != 0)
+		return -1;
+	rc = regexec(&re, text, 2, m, 0);
+	regfree(&re);
+	if (rc != 0 || m[1].rm_so < 0)
+		return -1;
+	n = (size_t)(m[1].rm_eo - m[1].rm_so);
+	if (n >= len)
+		return -1;
+	memcpy(out, text + m[1].rm_so, n);
+	out[n] = '\0';
+	return 0;
+}
+
+/*
+ * OpenMMLab configs (Python text): mmcv 1.x's lr_config = dict(policy=
+ * 'step', step=[8, 11], warmup='linear', warmup_iters=500, warmup_ratio=
+ * 0.001), in the first line of the .log.json; mmengine's param_scheduler
+ * list (LinearLR then MultiStepLR), in vis_data/config.py.  Both warm-ups
+ * scale the rate by a ratio rising linearly to 1: the grammar's linear
+ * warm-up from lr * ratio.
+ */
+static int
+mm_schedule(const struct opts *o, const char *cfg, struct sched *s,
+    char **from, const char *what)
+{
+	char lr[64], part[2048], steps[512], ms[600], g[64], wi[64], wr[64];
+	char mode[32], text[2048], unit[4] = "ep";
+	const char *ratio_key;
+	size_t off = 0;
+
+	if (grab(cfg, "optimizer *= *dict\\([^)]*[^_a-z]lr *= *([0-9.eE+-]+)",
+	    lr, sizeof(lr)) == -1)
+		return -1;
+	if (grab(cfg, "lr_config *= *dict\\(([^)]*)\\)", part,
+	    sizeof(part)) == 0) {
+		/* mmcv 1.x */
+		if (grab(part, "policy *= *'([a-zA-Z]+)'", mode, sizeof(mode))
+		    == -1 || strcmp(mode, "step") != 0)
+			return -1;
+		if (grab(part, "by_epoch *= *(False)", g, sizeof(g)) == 0)
+			unit[0] = '\0';
+		if (grab(part, "[^_a-z]step *= *(\\[[^]]*\\]|[0-9]+)", steps,
+		    sizeof(steps)) == -1)
+			return -1;
+		if (grab(part, "gamma *= *([0-9.eE+-]+)", g, sizeof(g)) == -1)
+			strcpy(g, "0.1");
+		ratio_key = "warmup_ratio *= *([0-9.eE+-]+)";
+		if (grab(part, "warmup *= *'([a-z]+)'", mode,
+		    sizeof(mode)) == 0 && grab(part,
+		    "warmup_iters *= *([0-9]+)", wi, sizeof(wi)) == 0) {
+			if (grab(part, ratio_key, wr, sizeof(wr)) == -1)
+				strcpy(wr, "0.1");
+			off = (size_t)snprintf(text, sizeof(text), "warmup:lr="
+			    "%.17g,len=%s,mode=%s+", strtod(lr, NULL) *
+			    strtod(wr, NULL), wi, !strcmp(mode, "constant") ?
+			    "constant" : "linear");
+		}
+	} else if (grab(cfg, "(type *= *'MultiStepLR'[^)]*)\\)", part,
+	    sizeof(part)) == 0) {
+		/* mmengine */
+		if (grab(part, "by_epoch *= *(False)", g, sizeof(g)) == 0)
+			unit[0] = '\0';
+		if (grab(part, "milestones *= *(\\[[^]]*\\])", steps,
+		    sizeof(steps)) == -1)
+			return -1;
+		if (grab(part, "gamma *= *([0-9.eE+-]+)", g, sizeof(g)) == -1)
+			strcpy(g, "0.1");
+		if (grab(cfg, "(type *= *'LinearLR'[^)]*)\\)", part,
+		    sizeof(part)) == 0 && grab(part, "by_epoch *= *(False)",
+		    mode, sizeof(mode)) == 0 && grab(part,
+		    "[^_a-z]end *= *([0-9]+)", wi, sizeof(wi)) == 0) {
+			if (grab(part, "start_factor *= *([0-9.eE+-]+)", wr,
+			    sizeof(wr)) == -1)
+				strcpy(wr, "0.333333333333333");
+			off = (size_t)snprintf(text, sizeof(text), "warmup:lr="
+			    "%.17g,len=%s,mode=linear+", strtod(lr, NULL) *
+			    strtod(wr, NULL), wi);
+		}
+	} else
+		return -1;
+	if (list_text(steps, unit, ms, sizeof(ms)) == -1)
+		return -1;
+	snprintf(text + off, sizeof(text) - off,
+	    "multistep:lr=%s,milestones=%s,gamma=%s", lr, ms, g);
+	return sched_from_text(o, text, what, s, from);
+}
+
+static int
+mmengine_schedule(const struct opts *o, const char *logfile,
+    struct sched *s, char **from)
+{
+	char *dir, *p, *buf;
+	FILE *fp;
+	size_t n;
+	int rc;
+
+	dir = xstrdup(logfile);
+	if ((p = strrchr(dir, '/')) != NULL)
+		*p = '\0';
+	else
+		strcpy(dir, ".");
+	p = xasprintf("%s/config.py", dir);
+	free(dir);
+	fp = fopen(p, "rb");
+	free(p);
+	if (fp == NULL)
+		return -1;
+	buf = xmalloc(1 << 20);
+	n = fread(buf, 1, (1 << 20) - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	rc = mm_schedule(o, buf, s, from, "the run's config.py "
+	    "(param_scheduler)");
+	free(buf);
+	return rc;
+}
+
 /* The declared schedule: -s, rn-train's meta, or hyper-parameters. */
 static int
-declared(const struct opts *o, struct logreader *r, struct sched *s,
-    char **from, long long *meta_ipe)
+declared(const struct opts *o, struct logreader *r, const char *logfile,
+    struct sched *s, char **from, long long *meta_ipe)
 {
 	json_t *m = logread_meta(r);
-	const char *text;
+	const char *text, *fmt;
 	char err[256];
 	long long v;
 
@@ -292,6 +531,15 @@ declared(const struct opts *o, struct logreader *r, struct sched *s,
 		*from = xstrdup("the log's meta record");
 		return 0;
 	}
+	fmt = logread_format(r);
+	if (!strcmp(fmt, "detectron2") && logfile != NULL)
+		return d2_schedule(o, logfile, s, from);
+	if (!strcmp(fmt, "mmcv") && (text = json_get_str(m, "config")) !=
+	    NULL)
+		return mm_schedule(o, text, s, from, "the config in the log's "
+		    "first line (lr_config)");
+	if (!strcmp(fmt, "mmengine") && logfile != NULL)
+		return mmengine_schedule(o, logfile, s, from);
 	return hparams_schedule(o, m, s, from);
 }
 
@@ -336,7 +584,7 @@ main(int argc, char **argv)
 	struct audit *a;
 	struct sched s;
 	json_t *recs, *rec;
-	char err[1024], *from = NULL, *fields;
+	char err[1024], *from = NULL, *fields, *logfile = NULL;
 	long long meta_ipe = 0;
 	int rc, nfind, have;
 	size_t i;
@@ -353,11 +601,15 @@ main(int argc, char **argv)
 	ao.tag = o.tag;
 	ao.hf = o.hf;
 	a = audit_new(logread_format(r), &ao);
-	while ((rc = logread_next(r, &pt)) == 1)
+	while ((rc = logread_next(r, &pt)) == 1) {
+		if (logfile == NULL && pt.src != NULL &&
+		    strcmp(pt.src, "-") != 0)
+			logfile = xstrdup(pt.src);
 		audit_add(a, &pt);
+	}
 	if (rc == -1)
 		die_status(EXIT_BAD, "%s", logread_error(r));
-	have = declared(&o, r, &s, &from, &meta_ipe) == 0;
+	have = declared(&o, r, logfile, &s, &from, &meta_ipe) == 0;
 	if (o.train_size > 0)
 		audit_set_ipe(a, iters_per_epoch(o.train_size, o.batch,
 		    o.drop_last), o.drop_last ? "--train-size/--batch, last "
@@ -399,6 +651,7 @@ main(int argc, char **argv)
 	audit_free(a);
 	logread_close(r);
 	free(from);
+	free(logfile);
 	close_stdout();
 	return nfind > 0 ? EXIT_FOUND : EXIT_OK;
 }

@@ -1112,6 +1112,12 @@ logread_format(struct logreader *r)
 }
 
 json_t *
+logread_yaml_load(const char *path, char *err, size_t errlen)
+{
+	return lr_yaml_load(path, err, errlen);
+}
+
+json_t *
 logread_meta(struct logreader *r)
 {
 	return r->meta;

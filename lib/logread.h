@@ -129,6 +129,13 @@ json_t		*logread_fields(struct logreader *);
 long long	 logread_nwarnings(struct logreader *);
 void		 logread_close(struct logreader *);
 
+/*
+ * A YAML file of the block style PyYAML writes (hparams.yaml, detectron2
+ * config.yaml) as JSON; NULL and a message on failure.  Files over 1 MiB
+ * are refused.
+ */
+json_t		*logread_yaml_load(const char *path, char *err, size_t errlen);
+
 /* The format names, NULL-terminated, for usage messages. */
 extern const char *const logread_formats[];
 

@@ -857,12 +857,23 @@ check_groups(struct audit *a)
 }
 
 /* Changes of a piecewise schedule, out to well past the run. */
+/* The first update after the declared warm-up (0 without one). */
+static long long
+warmup_end(const struct audit *a)
+{
+	if (a->d == NULL || a->d->warmup == WARMUP_NONE)
+		return 0;
+	return (long long)dur_iters(a->d->warmup_len, a->ipe > 0 ? a->ipe :
+	    1);
+}
+
 static int
 declared_changes(const struct audit *a, long long end, long long *cp,
     double *lv)
 {
-	long long lim = end, m;
-	int i;
+	long long lim = end, m, wend;
+	struct sched main;
+	int i, j, n;
 
 	for (i = 0; i < a->d->nmilestones; i++) {
 		m = (long long)dur_iters(a->d->milestones[i], a->ipe > 0 ?
@@ -875,8 +886,26 @@ declared_changes(const struct audit *a, long long end, long long *cp,
 		lim = m;
 	if (lim < 4 * end)
 		lim = 4 * end + 1;
-	return sched_changes(a->d, a->ipe > 0 ? a->ipe : 1, lim, cp, lv,
+	if (a->d->warmup == WARMUP_NONE)
+		return sched_changes(a->d, a->ipe > 0 ? a->ipe : 1, lim, cp,
+		    lv, AUDIT_MAX_CHANGES);
+	/*
+	 * With a warm-up, the changes of the main schedule after it; the
+	 * warm-up itself is checked sample by sample and by check_warmup.
+	 * Entry 0 carries the rate the warm-up hands over.
+	 */
+	main = *a->d;
+	main.warmup = WARMUP_NONE;
+	n = sched_changes(&main, a->ipe > 0 ? a->ipe : 1, lim, cp, lv,
 	    AUDIT_MAX_CHANGES);
+	wend = warmup_end(a);
+	lv[0] = expect(a, wend);
+	for (i = 1, j = 1; i < n; i++)
+		if (cp[i] > wend) {
+			cp[j] = cp[i];
+			lv[j++] = lv[i];
+		}
+	return j;
 }
 
 static void
@@ -960,6 +989,7 @@ check_piecewise(struct audit *a, struct change *c, int nc,
 {
 	const struct series *s = a->p;
 	long long lo, hi, d;
+	size_t r0;
 	int k, j, inrun = 0, nreal = 0, matched;
 	char *w, b[40];
 
@@ -972,12 +1002,18 @@ check_piecewise(struct audit *a, struct change *c, int nc,
 	if (check_scaled(a))
 		return;
 
-	/* Never decayed: one value all along, the declared one at 0. */
-	if (nreal == 0 && inrun > 0 && same(a, s->r[0].v, expect(a, 0))) {
+	/* Never decayed: one value all along (after any warm-up), the
+	 * declared one at the start. */
+	for (r0 = 0; r0 + 1 < s->n; r0++) {
+		update_of(a, s->r[r0].s1, s->r[r0].e1, &lo, &hi);
+		if (lo >= warmup_end(a))
+			break;
+	}
+	if (nreal == 0 && inrun > 0 && same(a, s->r[r0].v, lv[0])) {
 		w = when(a, cp[1]);
 		finding(a, "never_decayed", "error", -1, cp[1], lv[1],
-		    s->r[0].v, "lr stayed at %g after the declared decay at "
-		    "%s", s->r[0].v, w);
+		    s->r[r0].v, "lr stayed at %g after the declared decay at "
+		    "%s", s->r[r0].v, w);
 		free(w);
 		return;
 	}
@@ -1371,6 +1407,7 @@ audit_run(struct audit *a, const struct sched *d, const char *from,
 	const char *ipe_from;
 	long long end;
 	int nc, ncp = 0, explained = 0, piecewise, bad = 0, before;
+	struct sched main;
 	size_t k;
 
 	a->d = d;
@@ -1415,9 +1452,15 @@ audit_run(struct audit *a, const struct sched *d, const char *from,
 	check_resume(a, c, nc, &explained);
 	check_groups(a);
 	if (d != NULL) {
-		piecewise = sched_is_piecewise(d);
+		main = *d;
+		main.warmup = WARMUP_NONE;
+		piecewise = sched_is_piecewise(&main);
 		if (piecewise)
 			ncp = declared_changes(a, end, cp, lv);
+		/* The warm-up's own ramp is no decay to match. */
+		for (k = 0; k < (size_t)nc; k++)
+			if (c[k].a < warmup_end(a))
+				c[k].back = 2;
 		for (k = 0; k < a->p->n; k++)
 			if (!run_ok(a, &a->p->r[k], cp, ncp, piecewise))
 				bad++;

@@ -316,8 +316,9 @@ test_hf_tag_in_tensorboard(void **state)
 
 /*
  * A property: a log that follows its schedule, sampled at least twice an
- * epoch, gets no finding, for 300 random multistep schedules, sampling
- * steps and offsets; the same log with one decay left out gets one.
+ * epoch, gets no finding, for 300 random multistep schedules (half with
+ * a warm-up), sampling steps and offsets; the same log with one decay left
+ * out gets one.
  */
 static void
 test_random_correct(void **state)
@@ -343,7 +344,13 @@ test_random_correct(void **state)
 		for (i = 0; i < nm; i++)
 			m[i] = (i ? m[i - 1] : 0) + 1 + (int)RND(5);
 		kind = (int)RND(2);	/* epochs or iterations */
-		off = (size_t)snprintf(text, sizeof(text),
+		off = 0;
+		if (RND(2))	/* a warm-up, linear or constant */
+			off = (size_t)snprintf(text, sizeof(text),
+			    "warmup:lr=0.00%d,len=%lld,mode=%s+",
+			    1 + (int)RND(9), 1 + RND(ipe / 2), RND(2) ?
+			    "linear" : "constant");
+		off += (size_t)snprintf(text + off, sizeof(text) - off,
 		    "multistep:lr=0.%d,milestones=", 1 + (int)RND(9));
 		for (i = 0; i < nm; i++)
 			off += (size_t)snprintf(text + off, sizeof(text) - off,

@@ -490,9 +490,74 @@ def write_bad(top):
         o.write(text[:len(text) * 2 // 3])
 
 
+def warm(i, base=0.1, ratio=0.001, length=100, at=(400, 700)):
+    """Linear warm-up from base * ratio (detectron2, mmcv, mmengine all
+    scale the rate by a factor rising linearly to 1)."""
+    main = multistep(i, at, lr=base)
+    if i < length:
+        return main * (ratio + (1 - ratio) * i / length)
+    return main
+
+
+def write_configs(top, rows):
+    """Logs whose schedule is declared by the framework's own config."""
+    for scen in ("ok", "never"):
+        f = warm if scen == "ok" else (lambda i: warm(i, at=()))
+        kind = None if scen == "ok" else "never_decayed"
+        # detectron2: config.yaml beside metrics.json.
+        d = os.path.join(top, "cfg", "detectron2", scen)
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, "config.yaml"), "w") as o:
+            o.write("MODEL:\n  WEIGHTS: ''\nSOLVER:\n  BASE_LR: 0.1\n"
+                    "  GAMMA: 0.1\n  MAX_ITER: 1000\n  STEPS:\n"
+                    "  - 400\n  - 700\n  WARMUP_FACTOR: 0.001\n"
+                    "  WARMUP_ITERS: 100\n  WARMUP_METHOD: linear\n")
+        with open(os.path.join(d, "metrics.json"), "w") as o:
+            for i in range(0, N, 5):
+                o.write(json.dumps({"iteration": i, "lr": f(i),
+                                    "total_loss": 1.0}) + "\n")
+        rows.append(("cfg/detectron2/" + scen, d, kind, []))
+        # mmcv: the config inside the first line.
+        d = os.path.join(top, "cfg", "mmcv", scen)
+        os.makedirs(d, exist_ok=True)
+        cfg = ("optimizer = dict(type='SGD', lr=0.1, momentum=0.9)\n"
+               "lr_config = dict(\n    policy='step',\n"
+               "    warmup='linear',\n    warmup_iters=100,\n"
+               "    warmup_ratio=0.001,\n    step=[4, 7])\n"
+               "runner = dict(type='EpochBasedRunner', max_epochs=10)\n")
+        with open(os.path.join(d, "20220101_000000.log.json"), "w") as o:
+            o.write(json.dumps({"env_info": "linux", "config": cfg,
+                                "seed": 0}) + "\n")
+            for i in range(4, N, 5):
+                o.write(json.dumps({"mode": "train", "epoch": i // IPE + 1,
+                                    "iter": i % IPE + 1,
+                                    "lr": round(f(i), 5)}) + "\n")
+        rows.append(("cfg/mmcv/" + scen, d, kind, []))
+        # mmengine: vis_data/config.py beside scalars.json.
+        d = os.path.join(top, "cfg", "mmengine", scen, "vis_data")
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, "config.py"), "w") as o:
+            o.write("optim_wrapper = dict(\n    type='OptimWrapper',\n"
+                    "    optimizer=dict(type='SGD', lr=0.1, "
+                    "momentum=0.9))\nparam_scheduler = [\n"
+                    "    dict(type='LinearLR', start_factor=0.001, "
+                    "by_epoch=False, begin=0, end=100),\n"
+                    "    dict(type='MultiStepLR', by_epoch=True, "
+                    "milestones=[4, 7], gamma=0.1)\n]\n")
+        with open(os.path.join(d, "scalars.json"), "w") as o:
+            for i in range(4, N, 5):
+                o.write(json.dumps({"lr": f(i), "loss": 1.0,
+                                    "epoch": i // IPE + 1, "iter": i + 1,
+                                    "step": i + 1}) + "\n")
+        rows.append(("cfg/mmengine/" + scen, os.path.dirname(d), kind,
+                     ["-i", str(IPE)]))
+
+
 def main():
     top = sys.argv[1]
     write_bad(top)
+    cfgrows = []
+    write_configs(top, cfgrows)
     rows = []
     for fmt, (writer, skip) in WRITERS.items():
         for scen, (_, kind) in SCEN.items():
@@ -505,6 +570,10 @@ def main():
             rows.append("\t".join([fmt + "/" + scen, path, str(status),
                                    kind or "-", " ".join(
                                        "'%s'" % a for a in args)]))
+    for name, path, kind, args in cfgrows:
+        rows.append("\t".join([name, path, "0" if kind is None else "1",
+                               kind or "-", " ".join(
+                                   "'%s'" % a for a in args)]))
     with open(os.path.join(top, "manifest"), "w") as o:
         o.write("\n".join(rows) + "\n")
 
