@@ -314,6 +314,14 @@ test_hf_tag_in_tensorboard(void **state)
 	json_decref(recs);
 }
 
+/* A linear congruential generator: a fixed sequence on every host. */
+static long long
+rnd(unsigned long long *x, long long k)
+{
+	*x = *x * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (long long)((*x >> 33) % (unsigned long long)k);
+}
+
 /*
  * A property: a log that follows its schedule, sampled at least twice an
  * epoch, gets no finding, for 300 random multistep schedules (half with
@@ -329,14 +337,13 @@ test_random_correct(void **state)
 	struct sched d;
 	char err[128];
 	json_t *recs;
-	long long ipe, every, first, st, len, last;
-	int round, nm, m[4], i, nf, kind;
+	long long ipe, every, first, st, len, last, wn;
+	int round, nm, m[4], i, nf, kind, wl;
 	size_t n;
 	size_t off;
 
 	for (round = 0; round < 300; round++) {
-#define RND(k)	((x = x * 6364136223846793005ULL + 1442695040888963407ULL), \
-		    (long long)((x >> 33) % (unsigned long long)(k)))
+#define RND(k)	rnd(&x, (k))
 		ipe = 20 + RND(400);
 		every = 1 + RND(ipe / 2);
 		first = RND(every);
@@ -345,11 +352,13 @@ test_random_correct(void **state)
 			m[i] = (i ? m[i - 1] : 0) + 1 + (int)RND(5);
 		kind = (int)RND(2);	/* epochs or iterations */
 		off = 0;
-		if (RND(2))	/* a warm-up, linear or constant */
+		if (RND(2)) {	/* a warm-up, linear or constant */
+			wl = 1 + (int)RND(9);
+			wn = 1 + RND(ipe / 2);
 			off = (size_t)snprintf(text, sizeof(text),
-			    "warmup:lr=0.00%d,len=%lld,mode=%s+",
-			    1 + (int)RND(9), 1 + RND(ipe / 2), RND(2) ?
-			    "linear" : "constant");
+			    "warmup:lr=0.00%d,len=%lld,mode=%s+", wl, wn,
+			    RND(2) ? "linear" : "constant");
+		}
 		off += (size_t)snprintf(text + off, sizeof(text) - off,
 		    "multistep:lr=0.%d,milestones=", 1 + (int)RND(9));
 		for (i = 0; i < nm; i++)
