@@ -141,5 +141,19 @@ else
 	    "$L/lr_scheduler-key/version_0/metrics.csv"
 	run_case "interval step flag" 1 'never decayed|never_decayed' \
 	    lr-audit -u step "$L/scheduler-key/version_0"
+	# Four hand-encoded records: the version, a simple_value, tensor
+	# scalars in tensor_content and float_val.
+	T=$REPROKIT_SHARED/logs/synthetic/events.out.tfevents.1700000000.synthhost.4242.0
+	run_case "synthetic event file" 0 '' lr-audit -q -T lr-SGD \
+	    -s constant:lr=0.1 "$T"
+	check "synthetic: three lr tags" \
+	    "grep -q '\"lr_tags\":\\[\"lr-SGD\",\"epoch_learning_rate\",\"lr\"\\]' '$out'"
+	run_case "synthetic: tensor_content" 0 '' lr-audit -q \
+	    -T epoch_learning_rate "$T"
+	check "synthetic: 0.01 at epoch 3" \
+	    "grep -q '\"step\":3,\"epoch\":3,\"lr\":0.0099999997764825' '$out'"
+	run_case "synthetic: float_val" 0 '' lr-audit -q -T lr "$T"
+	check "synthetic: 0.001 at 32000" \
+	    "grep -q '\"step\":32000,\"iter\":32000,\"lr\":0.00100000004749' '$out'"
 fi
 finish
