@@ -53,7 +53,7 @@
 /* Options; the *_set flags say which were given (checked on resume). */
 struct opts {
 	const char	*manifest, *resume, *ckpt_path, *out_dir;
-	const char	*schedule, *every_eval, *every_ckpt;
+	const char	*schedule, *every_eval, *every_ckpt, *iters_arg;
 	long		 n, batch, iters, threads, groups, log_every;
 	long		 max_train, max_eval;
 	double		 momentum, wd;
@@ -274,7 +274,7 @@ parse_run_opt(struct opts *o, int c, const char *arg)
 		o->every_eval = arg;
 		break;
 	case 'i':
-		o->iters = num_arg("-i", arg, 1, 1L << 40);
+		o->iters_arg = arg;
 		break;
 	case 'l':
 		o->log_every = num_arg("-l", arg, 1, 1L << 40);
@@ -523,6 +523,9 @@ setup_schedule(struct run *R)
 		usage_error(USAGE, "-s %s: %s", R->o.schedule, err);
 	R->sched_text = sched_format(&R->sched);
 	stop = dur_iters(R->sched.stop, R->ipe);
+	if (R->o.iters_arg != NULL &&
+	    (R->o.iters = every_arg("-i", R->o.iters_arg, R->ipe)) < 1)
+		usage_error(USAGE, "-i %s: no iterations", R->o.iters_arg);
 	/* On resume without -s or -i the checkpoint's plan stands. */
 	if (R->o.iters > 0)
 		R->iters = R->o.iters;
