@@ -505,9 +505,41 @@ mmengine_schedule(const struct opts *o, const char *logfile,
 }
 
 /* The declared schedule: -s, rn-train's meta, or hyper-parameters. */
+/*
+ * rn-train -W: 0.01 until the training error falls under 80%, then the
+ * schedule (the ResNet-110 recipe).  The meta record says so; the
+ * warmup_end record says when (-1: never, the whole run warmed up).
+ */
+static void
+rntrain_warmup(json_t *m, struct sched *s, long long end, char **from)
+{
+	json_t *w = json_object_get(m, "warmup");
+	long long iters;
+	double lr;
+	char *f;
+
+	if (!json_is_object(w) || json_get_num(w, "lr", &lr) == -1 ||
+	    s->warmup != WARMUP_NONE)
+		return;
+	if (end < 0 && (json_get_int(m, "iters", &iters) == -1 ||
+	    (end = iters) <= 0))
+		return;
+	if (end == 0)
+		return;
+	s->warmup = WARMUP_CONSTANT;
+	s->warmup_lr = lr;
+	s->warmup_len.v = (double)end;
+	s->warmup_len.epochs = 0;
+	f = xasprintf("%s, with its -W warm-up at %g until iteration %lld",
+	    *from, lr, end);
+	free(*from);
+	*from = f;
+}
+
 static int
 declared(const struct opts *o, struct logreader *r, const char *logfile,
-    struct sched *s, char **from, long long *meta_ipe)
+    long long warmup_end, struct sched *s, char **from,
+    long long *meta_ipe)
 {
 	json_t *m = logread_meta(r);
 	const char *text, *fmt;
@@ -529,6 +561,7 @@ declared(const struct opts *o, struct logreader *r, const char *logfile,
 			die_status(EXIT_BAD, "%s: the meta record's schedule: "
 			    "%s", o->path, err);
 		*from = xstrdup("the log's meta record");
+		rntrain_warmup(m, s, warmup_end, from);
 		return 0;
 	}
 	fmt = logread_format(r);
@@ -585,7 +618,7 @@ main(int argc, char **argv)
 	struct sched s;
 	json_t *recs, *rec;
 	char err[1024], *from = NULL, *fields, *logfile = NULL;
-	long long meta_ipe = 0;
+	long long meta_ipe = 0, warmup_end = -1;
 	int rc, nfind, have;
 	size_t i;
 
@@ -605,11 +638,14 @@ main(int argc, char **argv)
 		if (logfile == NULL && pt.src != NULL &&
 		    strcmp(pt.src, "-") != 0)
 			logfile = xstrdup(pt.src);
+		if (warmup_end < 0 && !strcmp(pt.tag, "warmup_end"))
+			warmup_end = pt.step;
 		audit_add(a, &pt);
 	}
 	if (rc == -1)
 		die_status(EXIT_BAD, "%s", logread_error(r));
-	have = declared(&o, r, logfile, &s, &from, &meta_ipe) == 0;
+	have = declared(&o, r, logfile, warmup_end, &s, &from,
+	    &meta_ipe) == 0;
 	if (o.train_size > 0)
 		audit_set_ipe(a, iters_per_epoch(o.train_size, o.batch,
 		    o.drop_last), o.drop_last ? "--train-size/--batch, last "

@@ -8,8 +8,9 @@
  *
  *  rn-train	  JSON Lines of rn-train (doc/FORMATS.md).  step records give
  *		  "lr", "loss", "acc"; eval records "<split>_acc" and
- *		  "<split>_loss"; step = iter, epoch = epoch.  The end
- *		  record's wall_s is the wall time of nothing: it is meta.
+ *		  "<split>_loss"; epoch records "train_loss", "train_acc";
+ *		  a warmup_end record "warmup_end" (its value the rate
+ *		  from then on); step = iter, epoch = epoch.
  *  lightning-csv CSVLogger metrics.csv: one point per non-empty numeric
  *		  cell, tag = column name ("lr-SGD", "lr-SGD/pg1", "val_acc"),
  *		  step = the step cell, epoch = the epoch cell (NAN when

@@ -336,6 +336,17 @@ rntrain_rec(struct logreader *r, struct jl *st, char *line, size_t len)
 			lr_push(r, "loss", 4, it, ep, d, NAN, r->in.lineno);
 		if (num(get(st, "acc"), &d))
 			lr_push(r, "acc", 3, it, ep, d, NAN, r->in.lineno);
+	} else if (!strcmp(type, "epoch")) {
+		if (num(get(st, "train_loss"), &d))
+			lr_push(r, "train_loss", 10, it, ep, d, NAN,
+			    r->in.lineno);
+		if (num(get(st, "train_acc"), &d))
+			lr_push(r, "train_acc", 9, it, ep, d, NAN,
+			    r->in.lineno);
+	} else if (!strcmp(type, "warmup_end")) {
+		if (num(get(st, "lr"), &d))
+			lr_push(r, "warmup_end", 10, it, ep, d, NAN,
+			    r->in.lineno);
 	} else if (!strcmp(type, "eval")) {
 		split = str_of(get(st, "split"));
 		if (split == NULL || strlen(split) > 100)

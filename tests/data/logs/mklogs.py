@@ -553,11 +553,40 @@ def write_configs(top, rows):
                      ["-i", str(IPE)]))
 
 
+def write_rntrain_warmup(top, rows):
+    """rn-train -W: 0.01 until the training error is under 80%, said by a
+    warmup_end record; then the schedule, or (stuck) 0.01 for good."""
+    for scen, kind in (("ok", None), ("stuck", "warmup_not_undone")):
+        d = os.path.join(top, "cfg", "rn-train-W", scen)
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, "run.jsonl"), "w") as o:
+            o.write(json.dumps({"type": "meta", "program": "rn-train",
+                                "schedule": DECLARED, "iters": N,
+                                "iters_per_epoch": IPE,
+                                "warmup": {"lr": 0.01,
+                                           "until_train_err": 0.8,
+                                           "window": 20}}) + "\n")
+            for i in range(N):
+                lr = 0.01 if i < 137 else multistep(i)
+                if scen == "stuck":
+                    lr = multistep(i, lr=0.01)
+                o.write(json.dumps({"type": "step", "iter": i,
+                                    "epoch": i // IPE, "lr": lr,
+                                    "loss": 2.0}) + "\n")
+                if i == 136:
+                    o.write(json.dumps({"type": "warmup_end", "iter": 137,
+                                        "epoch": 1, "train_err": 0.79,
+                                        "lr": 0.1}) + "\n")
+        rows.append(("cfg/rn-train-W/" + scen, os.path.join(d, "run.jsonl"),
+                     kind, []))
+
+
 def main():
     top = sys.argv[1]
     write_bad(top)
     cfgrows = []
     write_configs(top, cfgrows)
+    write_rntrain_warmup(top, cfgrows)
     rows = []
     for fmt, (writer, skip) in WRITERS.items():
         for scen, (_, kind) in SCEN.items():
