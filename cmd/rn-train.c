@@ -46,7 +46,7 @@
 #define PAD		4	/* augmentation: He et al. 2016, 4.2 */
 #define WARMUP_LR	0.01	/* ResNet-110's warm-up, ibid. */
 #define WARMUP_ERR	0.80
-#define WARMUP_WINDOW	10	/* batches averaged for the warm-up test */
+#define WARMUP_WINDOW	10	/* batches the warm-up test averages */
 #define SHUFFLE_STREAM	0x73687566	/* "shuf" */
 #define AUGMENT_STREAM	0x61756720	/* "aug " */
 
@@ -62,9 +62,11 @@ struct opts {
 	enum norm_mode	 norm;
 	int		 augment, drop_last, decay_bn, fan_out, warmup;
 	int		 quiet;
-	int		 n_set, shortcut_set, batch_set, groups_set, seed_set;
+	int		 n_set, shortcut_set, batch_set, groups_set;
+	int		 seed_set;
 	int		 norm_set, augment_set, drop_set, momentum_set;
-	int		 wd_set, decay_set, init_set, warmup_set, max_train_set;
+	int		 wd_set, decay_set, init_set, warmup_set;
+	int		 max_train_set;
 	int		 schedule_set;
 };
 

@@ -208,7 +208,8 @@ grad_sums(const float *x, const float *dy, const float *mask, float *dz,
 			if (dz != NULL)
 				v8_store(dz + i, g);
 			a = v8_add(a, g);
-			b = v8_fma(g, v8_mul(v8_sub(v8_load(x + i), vm), vs), b);
+			b = v8_fma(g, v8_mul(v8_sub(v8_load(x + i), vm), vs),
+			    b);
 		}
 		*sdy += v8_hsum(a);
 		*sdyx += v8_hsum(b);

@@ -6,8 +6,8 @@
  *	uint32		format version (1)
  *	uint32		header length H
  *	uint64		payload length P
- *	H bytes		header: one JSON object (the run's settings, and
- *			"sections": [{"name", "type", "count"}, ...])
+ *	H bytes		header: one JSON object (the run's settings,
+ *			and "sections": [{"name", "type", "count"}, ...])
  *	P bytes		the sections, in that order, little-endian
  *			(type f32, f64, u32 or u64)
  *	64 bytes	SHA-256, in hex, of everything before it
@@ -41,11 +41,11 @@ struct ckpt_section {
 
 struct ckpt {
 	json_t		*hdr;		/* owned */
-	uint8_t		*buf;		/* the payload (writer: being built) */
+	uint8_t		*buf;		/* the payload */
 	size_t		 len, cap;
 	struct ckpt_section sec[CKPT_MAX_SECTIONS];
 	int		 nsec;
-	char		 sha256[65];	/* of the file, once read or written */
+	char		 sha256[65];	/* of the whole file */
 };
 
 /* Writing: hdr is taken over; add sections, then write. */

@@ -146,7 +146,8 @@ im2col(const float *x, int C, int N, int H, int W, int ks, int s, int p,
 			const float *src = x + ((long)c * N + n) * H * W;
 
 			for (oy = 0; oy < Ho; oy++) {
-				float *d = row + ((long)(n - n0) * Ho + oy) * Wo;
+				float *d = row +
+				    ((long)(n - n0) * Ho + oy) * Wo;
 				const float *sr;
 
 				iy = oy * s - p + kh;

@@ -23,7 +23,7 @@ enum norm_mode { NORM_CHANNEL, NORM_PIXEL };
 
 struct norm {
 	enum norm_mode	 mode;
-	float		 mean[CIFAR_IMG_BYTES];	/* [3] used for channel */
+	float		 mean[CIFAR_IMG_BYTES];	/* channel: [3] */
 	float		 scale[3];		/* 1 / std, or 1 */
 };
 
@@ -35,7 +35,8 @@ struct crop {
 struct eval_result {
 	uint32_t	 n, correct;
 	double		 loss_sum;
-	uint32_t	 confusion[CIFAR_NCLASS][CIFAR_NCLASS];	/* [true][pred] */
+	/* [true class][predicted class] */
+	uint32_t	 confusion[CIFAR_NCLASS][CIFAR_NCLASS];
 };
 
 /* Fit on the first n images of set. */

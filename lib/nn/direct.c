@@ -44,7 +44,7 @@ static size_t	 wpack_cap, part_cap;
 
 struct geom {
 	int	 N, H, W, Wp, T;	/* T: images per tile */
-	long	 PS, L, Qp, chs;	/* plane, tile length, padded, stride */
+	long	 PS, L, Qp, chs;	/* image, tile, padded, channel */
 };
 
 struct dir_job {
@@ -194,9 +194,10 @@ pack_weights(const float *w, int K, int C, int flip)
 						v = w[((long)c * C + k) * 9 +
 						    8 - t];
 					else
-						v = w[((long)k * C + c) * 9 + t];
-					wpack[(((long)kb * Ci + c) * 9 + t) * KB +
-					    j] = v;
+						v = w[((long)k * C + c) * 9 +
+						    t];
+					wpack[(((long)kb * Ci + c) * 9 + t) *
+					    KB + j] = v;
 				}
 	return wpack;
 }
@@ -364,9 +365,10 @@ conv_tile(const struct dir_job *j, const float *xp, float *yt, float *out,
 	for (k = 0; k < j->Kout; k++)
 		for (t = 0; t < n1 - n0; t++)
 			for (y = 0; y < g->H; y++) {
-				s = yt + k * g->Qp + t * g->PS + (long)y * g->Wp;
-				d = out + (((long)k * g->N + n0 + t) * g->H + y) *
-				    g->W;
+				s = yt + k * g->Qp + t * g->PS +
+				    (long)y * g->Wp;
+				d = out + (((long)k * g->N + n0 + t) * g->H +
+				    y) * g->W;
 				if (j->acc)
 					for (x = 0; x < g->W; x++)
 						d[x] += s[x];

@@ -36,7 +36,7 @@ static struct {
 	par_fn		*fn;
 	void		*arg;
 	int		 quit;
-	unsigned	 start_gen;	/* gen when the workers were started */
+	unsigned	 start_gen;	/* gen when workers started */
 } pool = {
 	.nthreads = 1,
 	.mu = PTHREAD_MUTEX_INITIALIZER,

@@ -12,12 +12,13 @@
 #include "nn/par.h"
 #include "nn/resnet.h"
 
-#define INIT_STREAM	0x696e6974	/* "init": the PRNG stream for weights */
+/* The PRNG stream of the initial weights ("init"). */
+#define INIT_STREAM	0x696e6974
 
 /* Walks the parameters in PyTorch's order, assigning arena offsets. */
 struct layout {
 	struct resnet	*r;
-	size_t		 np, ns;	/* parameters, statistics so far */
+	size_t		 np, ns;	/* parameters, statistics */
 	int		 ninfo;
 };
 
@@ -113,8 +114,9 @@ lay_out(struct layout *l)
 		K = 16 << s;
 		for (i = 0; i < r->cfg.n; i++) {
 			stride = s > 0 && i == 0 ? 2 : 1;
-			lay_block(l, r->blk != NULL ? &r->blk[s * r->cfg.n + i] :
-			    &dummy, s, i, C, K, H, stride);
+			lay_block(l, r->blk != NULL ?
+			    &r->blk[s * r->cfg.n + i] : &dummy, s, i, C, K, H,
+			    stride);
 			H /= stride;
 			C = K;
 		}

@@ -37,12 +37,12 @@ struct resnet_config {
 struct param_info {
 	char	 name[RESNET_NAME_MAX];
 	size_t	 off, len;
-	int	 is_bn_or_bias;	/* for excluding them from weight decay */
+	int	 is_bn_or_bias;	/* exempt from decay with -D */
 };
 
 struct block {
-	int		 C, K, H, stride;	/* in, out channels; input side */
-	int		 proj;			/* option-B projection */
+	int		 C, K, H, stride;	/* H: input side */
+	int		 proj;		/* option-B projection */
 	struct conv	 c1, c2, sc;
 	struct bn	 b1, b2, bs;
 	/* Saved activations, [K][N][Ho][Wo]: conv outputs before batch
@@ -59,12 +59,12 @@ struct resnet {
 	struct fc	 fc;
 	float		*params, *grads;
 	size_t		 nparams;
-	float		*stats;		/* running means and variances */
+	float		*stats;		/* running statistics */
 	size_t		 nstats;
 	struct param_info *pinfo;
 	int		 npinfo;
 	/* Activations for a batch of up to cap images. */
-	float		*input;		/* [3][N][32][32], set by the caller */
+	float		*input;		/* [3][N][32][32] */
 	float		*c0, *a0, *pool, *logits, *dlogits, *dpool;
 	float		*res;		/* shortcut scratch */
 	float		*g[4];		/* gradient scratch */
@@ -96,7 +96,7 @@ double	 resnet_backward(struct resnet *, const uint8_t *labels, int N,
 
 /* SGD with momentum in PyTorch's form (see sgd_step). */
 struct sgd {
-	float	*buf;		/* momentum buffers, one per parameter */
+	float	*buf;		/* momentum, one per parameter */
 	int	 started;	/* 0 until the first step fills buf */
 	double	 momentum, wd;
 	int	 decay_bn;	/* weight decay on batch norm and biases */

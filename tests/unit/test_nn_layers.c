@@ -223,7 +223,7 @@ conv_vs_ref(int C, int K, int ks, int s, int p, int N, int H, int tile)
 static void
 conv_shapes(void)
 {
-	conv_vs_ref(3, 16, 3, 1, 1, 5, 8, 64);		/* one image a tile */
+	conv_vs_ref(3, 16, 3, 1, 1, 5, 8, 64);	/* one image a tile */
 	conv_vs_ref(16, 16, 3, 1, 1, 5, 8, 130);	/* two, uneven */
 	conv_vs_ref(16, 32, 3, 2, 1, 6, 8, 48);		/* stride 2 */
 	conv_vs_ref(16, 32, 1, 2, 0, 3, 8, 1 << 20);	/* one tile */
@@ -373,7 +373,7 @@ static void
 test_bn_gradcheck(void **state)
 {
 	bn_gradcheck(3, 4, 9, 1, 0);
-	bn_gradcheck(3, 6, 4, 2, 0);	/* statistics over two sub-batches */
+	bn_gradcheck(3, 6, 4, 2, 0);	/* over two sub-batches */
 	bn_gradcheck(2, 5, 9, 1, 1);	/* with residual and ReLU */
 }
 
@@ -382,7 +382,8 @@ static void
 test_bn_stats(void **state)
 {
 	struct bn_case t;
-	float x[8] = { 1, 2, 3, 6,  10, 10, 10, 10 };	/* C=2, N=2, HW=2 */
+	/* C = 2, N = 2, HW = 2 */
+	float x[8] = { 1, 2, 3, 6,  10, 10, 10, 10 };
 	float y[8];
 	double mean = 3, var = 3.5;	/* channel 0: 1 2 3 6 */
 
