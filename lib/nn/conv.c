@@ -20,6 +20,8 @@
 
 static int tile_cols = 2048;
 
+#define MIN_TILES	16	/* so that threads share a batch evenly */
+
 /* Per-worker unfold buffers, and the per-tile weight-gradient parts. */
 static float	*colbuf[PAR_MAX_THREADS];
 static size_t	 colcap;
@@ -220,6 +222,8 @@ tile_images(int N, int HoWo)
 {
 	int ti = tile_cols / HoWo;
 
+	if (ti > (N + MIN_TILES - 1) / MIN_TILES)
+		ti = (N + MIN_TILES - 1) / MIN_TILES;
 	if (ti < 1)
 		ti = 1;
 	return ti < N ? ti : N;

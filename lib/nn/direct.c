@@ -31,7 +31,8 @@
 
 #define KB		4	/* output channels per micro-kernel */
 #define QB		24	/* output positions per micro-kernel */
-#define TILE_Q		2400	/* padded positions per tile, about */
+#define TILE_Q		2400	/* padded positions per tile, at most */
+#define MIN_TILES	16	/* so that threads share a batch evenly */
 
 static int enabled = -1;	/* -1: not decided yet */
 
@@ -115,6 +116,8 @@ geom_init(struct geom *g, int N, int H, int W)
 	g->Wp = W + 1;
 	g->PS = (long)(H + 1) * g->Wp;
 	g->T = (int)(TILE_Q / g->PS);
+	if (g->T > (N + MIN_TILES - 1) / MIN_TILES)
+		g->T = (N + MIN_TILES - 1) / MIN_TILES;
 	if (g->T < 1)
 		g->T = 1;
 	if (g->T > N)
