@@ -540,6 +540,10 @@ setup_schedule(struct run *R)
 	    R->o.every_eval, R->ipe) : R->ipe;
 	R->ckpt_every = R->o.every_ckpt != NULL ? every_arg("-C",
 	    R->o.every_ckpt, R->ipe) : R->o.out_dir != NULL ? R->ipe : 0;
+	if (R->o.every_ckpt != NULL && R->o.out_dir == NULL &&
+	    R->o.ckpt_path == NULL)
+		usage_error(USAGE, "-C %s: give -o or -c for the checkpoints",
+		    R->o.every_ckpt);
 }
 
 static void

@@ -87,6 +87,7 @@ check "decays at the epoch boundary, stops after 2 epochs" \
     .[11].lr == 0.1 and (.[12].lr - 0.01 | fabs) < 1e-12' '$out' \
     >/dev/null"
 run_case "no stop without -i" 2 'no stop=' train -s 'constant:lr=0.1'
+run_case "-C without a place" 2 'give -o or -c' train -i 2 -C 1
 
 # ---- determinism ----
 train -i 14 -s 'constant:lr=0.05' -c "$T/d1.ck" >"$T/d1.jsonl"
