@@ -516,7 +516,13 @@ tb_fini(struct logreader *r)
 int
 lr_setup_tfevents(struct logreader *r)
 {
-	r->st = xcalloc(1, sizeof(struct tb));
+	struct tb *st;
+
+	st = xcalloc(1, sizeof(*st));
+	/* Never NULL, even for an empty first record. */
+	st->reccap = 1024;
+	st->rec = xmalloc(st->reccap);
+	r->st = st;
 	r->begin = tb_begin;
 	r->more = tb_more;
 	r->fini = tb_fini;
