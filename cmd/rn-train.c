@@ -364,7 +364,6 @@ read_manifest(struct run *R)
 	if (cifar_load_split(R->manifest, &R->train, &R->val, &R->test, err,
 	    sizeof(err)) != 0)
 		die("%s", err);
-	snprintf(err, sizeof(err), "%s", path);
 }
 
 /* "12" iterations, or "3ep" epochs. */
