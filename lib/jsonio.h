@@ -2,8 +2,8 @@
  * jsonio.h: JSON and JSON Lines on jansson.
  *
  * Writing: one compact record per line, flushed, with keys in insertion
- * order and reals in the shortest form that reads back exactly.  NaN and infinities never reach
- * the output: json_num() turns them into null.
+ * order and reals in the shortest form that reads back exactly.  NaN and
+ * infinities never reach the output: json_num() turns them into null.
  *
  * Reading: jsonl_next() hands out one record per line, with the line
  * number for messages ("prog: file:line: reason").  Lines are bounded so a

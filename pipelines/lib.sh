@@ -67,6 +67,3 @@ plot() {
 
 # pct FILE FILTER: a fraction in a JSON file as a percentage, 2 decimals.
 pct() { jq -r "($2) * 10000 | round / 100" "$1"; }
-
-# verdict STATUS-FILE: lr-audit's or acc-check's summary line.
-verdict() { jq -r 'select(.type == "summary") | .verdict // .status // empty' "$1"; }
