@@ -16,6 +16,13 @@
  * sums over q.  Tiles depend only on the batch shape and the weight
  * gradient parts are summed in tile order, so results do not depend on
  * the number of threads.
+ *
+ * Where the CPU has AVX-512 (F and VL) a second set of micro-kernels is
+ * chosen at run time: the forward one keeps an 8 x 48 block in 24 of the
+ * 32 sixteen-lane registers, the weight-gradient one takes 8 output
+ * channels at a time in eight-lane registers.  Each output is summed in
+ * the same order, one fused multiply-add at a time, by both sets, so
+ * they give the same bits; only the speed differs.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -31,10 +38,13 @@
 
 #define KB		4	/* output channels per micro-kernel */
 #define QB		24	/* output positions per micro-kernel */
+#define KB512		8	/* the same for the AVX-512 kernels */
+#define QB512		48
 #define TILE_Q		2400	/* padded positions per tile, at most */
 #define MIN_TILES	16	/* so that threads share a batch evenly */
 
-static int enabled = -1;	/* -1: not decided yet */
+static int enabled = -1;	/* -1: not decided yet; else a level */
+static int best = -1;		/* the highest level this CPU runs */
 
 /* Per-worker scratch, grown as needed before a job starts. */
 static float	*scratch[PAR_MAX_THREADS];
@@ -45,6 +55,7 @@ static size_t	 wpack_cap, part_cap;
 
 struct geom {
 	int	 N, H, W, Wp, T;	/* T: images per tile */
+	int	 kb, qb;		/* the micro-kernel's block */
 	long	 PS, L, Qp, chs;	/* image, tile, padded, channel */
 };
 
@@ -56,26 +67,45 @@ struct dir_job {
 	int		 Cin, Kout, acc;
 };
 
-void
-direct_enable(int on)
+static int
+best_level(void)
 {
-	enabled = on;
+#ifdef HAVE_DIRECT
+	if (best == -1) {
+		__builtin_cpu_init();
+		best = 0;
+		if (__builtin_cpu_supports("avx2") &&
+		    __builtin_cpu_supports("fma"))
+			best = 1;
+		if (best == 1 && __builtin_cpu_supports("avx512f") &&
+		    __builtin_cpu_supports("avx512vl"))
+			best = 2;
+	}
+	return best;
+#else
+	return 0;
+#endif
+}
+
+void
+direct_enable(int level)
+{
+	enabled = level < best_level() ? level : best_level();
+	if (enabled < 0)
+		enabled = 0;
 }
 
 int
 direct_available(void)
 {
-#ifdef HAVE_DIRECT
 	if (enabled == -1) {
-		__builtin_cpu_init();
-		enabled = __builtin_cpu_supports("avx2") &&
-		    __builtin_cpu_supports("fma") &&
-		    getenv("REPROKIT_NO_DIRECT_CONV") == NULL;
+		enabled = best_level();
+		if (getenv("REPROKIT_NO_DIRECT_CONV") != NULL)
+			enabled = 0;
+		else if (enabled > 1 && getenv("REPROKIT_NO_AVX512") != NULL)
+			enabled = 1;
 	}
 	return enabled;
-#else
-	return 0;
-#endif
 }
 
 static void
@@ -122,10 +152,12 @@ geom_init(struct geom *g, int N, int H, int W)
 		g->T = 1;
 	if (g->T > N)
 		g->T = N;
+	g->kb = direct_available() > 1 ? KB512 : KB;
+	g->qb = direct_available() > 1 ? QB512 : QB;
 	g->L = g->T * g->PS;
-	g->Qp = (g->L + QB - 1) / QB * QB;
+	g->Qp = (g->L + g->qb - 1) / g->qb * g->qb;
 	/* A channel's tile, its closing zero row, room for reads past. */
-	g->chs = g->Qp + 3 * g->Wp + 2 + QB;
+	g->chs = g->Qp + 3 * g->Wp + 2 + g->qb;
 	g->chs = (g->chs + 15) / 16 * 16;
 }
 
@@ -175,22 +207,22 @@ pad_tile(const float *x, int C, const struct geom *g, int n0, int n1,
 }
 
 /*
- * Pack w [K][C][9] as [K/KB][C][9][KB] (zeros past K), flipped and
- * transposed for the input gradient: wf[c][k][8 - t] = w[k][c][t].
+ * Pack w [K][C][9] as [K/KB][C][9][KB] (zeros past K; KB is nb), flipped
+ * and transposed for the input gradient: wf[c][k][8 - t] = w[k][c][t].
  */
 static const float *
-pack_weights(const float *w, int K, int C, int flip)
+pack_weights(const float *w, int K, int C, int flip, int nb)
 {
 	int Ko = flip ? C : K, Ci = flip ? K : C, kb, c, t, j, k;
-	size_t n = (size_t)(Ko + KB - 1) / KB * KB * Ci * 9;
+	size_t n = (size_t)(Ko + nb - 1) / nb * nb * Ci * 9;
 	float v;
 
 	grow(&wpack, &wpack_cap, n);
-	for (kb = 0; kb < (Ko + KB - 1) / KB; kb++)
+	for (kb = 0; kb < (Ko + nb - 1) / nb; kb++)
 		for (c = 0; c < Ci; c++)
 			for (t = 0; t < 9; t++)
-				for (j = 0; j < KB; j++) {
-					k = kb * KB + j;
+				for (j = 0; j < nb; j++) {
+					k = kb * nb + j;
 					if (k >= Ko)
 						v = 0;
 					else if (flip)
@@ -200,7 +232,7 @@ pack_weights(const float *w, int K, int C, int flip)
 						v = w[((long)k * C + c) * 9 +
 						    t];
 					wpack[(((long)kb * Ci + c) * 9 + t) *
-					    KB + j] = v;
+					    nb + j] = v;
 				}
 	return wpack;
 }
@@ -326,6 +358,95 @@ kern_dw(const float *dy, long dys, const float *x, long L, double g[4][3])
 	g[3][2] += hsum8(s32);
 }
 
+/*
+ * kern_fwd for KB512 channels and QB512 positions: out[j][0..48) for
+ * j < 8, each lane summed over c, then t, as kern_fwd does.
+ */
+__attribute__((target("avx512f,fma")))
+static void
+kern_fwd512(const float *wp, const float *xp, long chs, const long *off,
+    int C, float *out, long os)
+{
+	__m512 acc[KB512][3], b0, b1, b2, a;
+	const float *xc, *b;
+	int c, t, j;
+
+#pragma GCC unroll 8
+	for (j = 0; j < KB512; j++)
+		acc[j][0] = acc[j][1] = acc[j][2] = _mm512_setzero_ps();
+	for (c = 0; c < C; c++) {
+		xc = xp + c * chs;
+		for (t = 0; t < 9; t++, wp += KB512) {
+			b = xc + off[t];
+			b0 = _mm512_loadu_ps(b);
+			b1 = _mm512_loadu_ps(b + 16);
+			b2 = _mm512_loadu_ps(b + 32);
+#pragma GCC unroll 8
+			for (j = 0; j < KB512; j++) {
+				a = _mm512_set1_ps(wp[j]);
+				acc[j][0] = _mm512_fmadd_ps(a, b0, acc[j][0]);
+				acc[j][1] = _mm512_fmadd_ps(a, b1, acc[j][1]);
+				acc[j][2] = _mm512_fmadd_ps(a, b2, acc[j][2]);
+			}
+		}
+	}
+#pragma GCC unroll 8
+	for (j = 0; j < KB512; j++) {
+		_mm512_storeu_ps(out + j * os, acc[j][0]);
+		_mm512_storeu_ps(out + j * os + 16, acc[j][1]);
+		_mm512_storeu_ps(out + j * os + 32, acc[j][2]);
+	}
+}
+
+__attribute__((target("avx512f,avx512vl,fma")))
+static double
+hsum8_vl(__m256 v)
+{
+	float f[8];
+	int i;
+	double s = 0;
+
+	_mm256_storeu_ps(f, v);
+	for (i = 0; i < 8; i++)
+		s += f[i];
+	return s;
+}
+
+/*
+ * kern_dw for KB512 output channels, in eight-lane registers (AVX-512VL
+ * gives 32 of them) so that every sum runs in kern_dw's order.
+ */
+__attribute__((target("avx512f,avx512vl,fma")))
+static void
+kern_dw512(const float *dy, long dys, const float *x, long L,
+    double g[KB512][3])
+{
+	__m256 s[KB512][3], x0, x1, x2, d;
+	long q;
+	int j;
+
+#pragma GCC unroll 8
+	for (j = 0; j < KB512; j++)
+		s[j][0] = s[j][1] = s[j][2] = _mm256_setzero_ps();
+	for (q = 0; q < L; q += 8) {
+		x0 = _mm256_loadu_ps(x + q);
+		x1 = _mm256_loadu_ps(x + q + 1);
+		x2 = _mm256_loadu_ps(x + q + 2);
+#pragma GCC unroll 8
+		for (j = 0; j < KB512; j++) {
+			d = _mm256_loadu_ps(dy + j * dys + q);
+			s[j][0] = _mm256_fmadd_ps(d, x0, s[j][0]);
+			s[j][1] = _mm256_fmadd_ps(d, x1, s[j][1]);
+			s[j][2] = _mm256_fmadd_ps(d, x2, s[j][2]);
+		}
+	}
+	for (j = 0; j < KB512; j++) {
+		g[j][0] += hsum8_vl(s[j][0]);
+		g[j][1] += hsum8_vl(s[j][1]);
+		g[j][2] += hsum8_vl(s[j][2]);
+	}
+}
+
 #else
 
 static void
@@ -337,6 +458,20 @@ kern_fwd(const float *wp, const float *xp, long chs, const long *off,
 
 static void
 kern_dw(const float *dy, long dys, const float *x, long L, double g[4][3])
+{
+	die("direct convolution not built for this CPU");
+}
+
+static void
+kern_fwd512(const float *wp, const float *xp, long chs, const long *off,
+    int C, float *out, long os)
+{
+	die("direct convolution not built for this CPU");
+}
+
+static void
+kern_dw512(const float *dy, long dys, const float *x, long L,
+    double g[KB512][3])
 {
 	die("direct convolution not built for this CPU");
 }
@@ -354,17 +489,22 @@ conv_tile(const struct dir_job *j, const float *xp, float *yt, float *out,
 {
 	const struct geom *g = &j->g;
 	long off[9], q;
-	int kb, t, k, y, x, nkb = (j->Kout + KB - 1) / KB;
+	int kb, t, k, y, x, nb = g->kb, nkb = (j->Kout + nb - 1) / nb;
 	const float *s;
 	float *d;
 
 	for (t = 0; t < 9; t++)
 		off[t] = (t / 3) * g->Wp + t % 3;
 	for (kb = 0; kb < nkb; kb++)
-		for (q = 0; q < g->Qp; q += QB)
-			kern_fwd(j->wp + (long)kb * j->Cin * 9 * KB, xp + q,
-			    g->chs, off, j->Cin, yt + (long)kb * KB * g->Qp + q,
-			    g->Qp);
+		for (q = 0; q < g->Qp; q += g->qb)
+			if (nb == KB512)
+				kern_fwd512(j->wp + (long)kb * j->Cin * 9 * nb,
+				    xp + q, g->chs, off, j->Cin,
+				    yt + (long)kb * nb * g->Qp + q, g->Qp);
+			else
+				kern_fwd(j->wp + (long)kb * j->Cin * 9 * nb,
+				    xp + q, g->chs, off, j->Cin,
+				    yt + (long)kb * nb * g->Qp + q, g->Qp);
 	for (k = 0; k < j->Kout; k++)
 		for (t = 0; t < n1 - n0; t++)
 			for (y = 0; y < g->H; y++) {
@@ -402,8 +542,8 @@ fwd_task(void *arg, int t, int worker)
 static size_t
 fwd_scratch(const struct geom *g, int Cin, int Kout)
 {
-	return (size_t)Cin * g->chs + (size_t)(Kout + KB - 1) / KB * KB *
-	    g->Qp;
+	return (size_t)Cin * g->chs + (size_t)(Kout + g->kb - 1) / g->kb *
+	    g->kb * g->Qp;
 }
 
 void
@@ -415,7 +555,7 @@ direct_forward(const struct conv *cv, const float *x, float *y, int N,
 
 	geom_init(&j.g, N, H, W);
 	reserve_scratch(fwd_scratch(&j.g, cv->C, cv->K));
-	j.wp = pack_weights(cv->w, cv->K, cv->C, 0);
+	j.wp = pack_weights(cv->w, cv->K, cv->C, 0, j.g.kb);
 	par_for(ntiles(&j.g), fwd_task, &j);
 }
 
@@ -427,19 +567,24 @@ dw_tile(const struct dir_job *j, const float *xp, const float *dyp,
 	const struct geom *g = &j->g;
 	const struct conv *cv = j->cv;
 	long L = (g->L + 7) / 8 * 8;
-	double acc[KB][3];
-	int kb, c, kh, i, k, kw;
+	double acc[KB512][3];
+	int kb, c, kh, i, k, kw, nb = g->kb;
+	const float *d;
 
 	/* dy at output position q sits at q + Wp + 1 in its padded tile. */
-	for (kb = 0; kb < (cv->K + KB - 1) / KB; kb++)
+	for (kb = 0; kb < (cv->K + nb - 1) / nb; kb++)
 		for (c = 0; c < cv->C; c++)
 			for (kh = 0; kh < 3; kh++) {
 				memset(acc, 0, sizeof(acc));
-				kern_dw(dyp + (long)kb * KB * g->chs + g->Wp +
-				    1, g->chs, xp + c * g->chs + kh * g->Wp, L,
-				    acc);
-				for (i = 0; i < KB; i++) {
-					k = kb * KB + i;
+				d = dyp + (long)kb * nb * g->chs + g->Wp + 1;
+				if (nb == KB512)
+					kern_dw512(d, g->chs, xp + c * g->chs +
+					    kh * g->Wp, L, acc);
+				else
+					kern_dw(d, g->chs, xp + c * g->chs +
+					    kh * g->Wp, L, acc);
+				for (i = 0; i < nb; i++) {
+					k = kb * nb + i;
 					for (kw = 0; k < cv->K && kw < 3; kw++)
 						part[((long)k * cv->C + c) * 9 +
 						    kh * 3 + kw] =
@@ -453,7 +598,7 @@ bwd_task(void *arg, int t, int worker)
 {
 	const struct dir_job *j = arg;
 	const struct conv *cv = j->cv;
-	int Kp = (cv->K + KB - 1) / KB * KB, n0, n1;
+	int Kp = (cv->K + j->g.kb - 1) / j->g.kb * j->g.kb, n0, n1;
 	float *xp = scratch[worker], *dyp = xp + (long)cv->C * j->g.chs;
 	float *yt = dyp + (long)Kp * j->g.chs;
 
@@ -497,16 +642,17 @@ direct_backward(struct conv *cv, const float *x, const float *dy,
 	struct dir_job j = { .cv = cv, .x = x, .dy = dy, .dx = dx,
 	    .acc = acc, .Cin = cv->K, .Kout = cv->C };
 	struct sum_job s;
-	int Kp = (cv->K + KB - 1) / KB * KB, nt;
+	int Kp, nt;
 
 	geom_init(&j.g, N, H, W);
+	Kp = (cv->K + j.g.kb - 1) / j.g.kb * j.g.kb;
 	nt = ntiles(&j.g);
 	reserve_scratch((size_t)cv->C * j.g.chs + (size_t)Kp * j.g.chs +
-	    (size_t)(cv->C + KB - 1) / KB * KB * j.g.Qp);
+	    (size_t)(cv->C + j.g.kb - 1) / j.g.kb * j.g.kb * j.g.Qp);
 	grow(&partbuf, &part_cap, (size_t)nt * cv->K * cv->C * 9);
 	j.part = partbuf;
 	if (dx != NULL)
-		j.wp = pack_weights(cv->w, cv->K, cv->C, 1);
+		j.wp = pack_weights(cv->w, cv->K, cv->C, 1, j.g.kb);
 	par_for(nt, bwd_task, &j);
 	s.out = cv->dw;
 	s.part = partbuf;

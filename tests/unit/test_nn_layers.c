@@ -232,19 +232,85 @@ conv_shapes(void)
 	conv_vs_ref(32, 64, 3, 1, 1, 33, 8, 2048);
 }
 
-/* Both the im2col/sgemm kernels and, where the CPU has them, the direct
- * AVX2 ones. */
+/* Both the im2col/sgemm kernels and, where the CPU has them, each level
+ * of the direct ones (AVX2, AVX-512). */
 static void
 test_conv_vs_ref(void **state)
 {
-	int direct = direct_available();
+	int direct = direct_available(), level;
 
 	par_setup(2);
-	direct_enable(0);
-	conv_shapes();
-	direct_enable(direct);
-	if (direct)
+	for (level = 0; level <= direct; level++) {
+		direct_enable(level);
+		assert_int_equal(direct_available(), level);
 		conv_shapes();
+	}
+	direct_enable(direct);
+	par_setup(1);
+}
+
+/* One convolution's y, dx and dw at a given direct level. */
+static void
+conv_at_level(struct conv_case *t, int level, float *y, float *dx,
+    float *dw)
+{
+	long nw = (long)t->cv.K * t->cv.C * 9;
+
+	direct_enable(level);
+	conv_forward(&t->cv, t->x, y, t->N, t->H, t->H);
+	conv_backward(&t->cv, t->x, t->r, dx, 0, t->N, t->H, t->H);
+	memcpy(dw, t->cv.dw, nw * sizeof(float));
+}
+
+/*
+ * The AVX-512 kernels sum every output in the AVX2 kernels' order, so the
+ * two give the same bits (skipped where the CPU lacks AVX-512).
+ */
+static void
+level_bitwise(int C, int K, int N, int H)
+{
+	struct conv_case t;
+	long ny = (long)K * N * H * H, nx = (long)C * N * H * H;
+	long nw = (long)K * C * 9;
+	float *y1, *dx1, *dw1, *y2, *dx2, *dw2;
+
+	conv_case_init(&t, C, K, 3, 1, 1, N, H);
+	y1 = xmalloc(ny * sizeof(float));
+	y2 = xmalloc(ny * sizeof(float));
+	dx1 = xmalloc(nx * sizeof(float));
+	dx2 = xmalloc(nx * sizeof(float));
+	dw1 = xmalloc(nw * sizeof(float));
+	dw2 = xmalloc(nw * sizeof(float));
+	conv_at_level(&t, 1, y1, dx1, dw1);
+	conv_at_level(&t, 2, y2, dx2, dw2);
+	assert_memory_equal(y1, y2, ny * sizeof(float));
+	assert_memory_equal(dx1, dx2, nx * sizeof(float));
+	assert_memory_equal(dw1, dw2, nw * sizeof(float));
+	free(y1);
+	free(y2);
+	free(dx1);
+	free(dx2);
+	free(dw1);
+	free(dw2);
+	conv_case_free(&t);
+}
+
+static void
+test_conv_levels_bitwise(void **state)
+{
+	int direct = direct_available();
+
+	if (direct < 2) {
+		direct_enable(direct);
+		skip();
+	}
+	par_setup(2);
+	level_bitwise(3, 16, 4, 32);
+	level_bitwise(16, 16, 5, 32);
+	level_bitwise(5, 7, 3, 7);
+	level_bitwise(32, 64, 9, 8);
+	level_bitwise(64, 64, 17, 8);
+	direct_enable(direct);
 	par_setup(1);
 }
 
@@ -557,6 +623,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_conv_gradcheck, reseed),
 		cmocka_unit_test_setup(test_conv_vs_ref, reseed),
+		cmocka_unit_test_setup(test_conv_levels_bitwise, reseed),
 		cmocka_unit_test_setup(test_conv_threads_bitwise, reseed),
 		cmocka_unit_test_setup(test_bn_gradcheck, reseed),
 		cmocka_unit_test_setup(test_bn_stats, reseed),
