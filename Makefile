@@ -10,7 +10,7 @@ UNITSRC = $(sort $(wildcard tests/unit/test_*.c))
 UNITBINS = $(UNITSRC:tests/unit/%.c=build/tests/%)
 MANS = $(sort $(wildcard man/*.1))
 
-all: $(LIB) $(BINS)
+all: $(LIB) $(BINS) $(MPIBIN)
 
 build/%.o: %.c
 	@mkdir -p $(@D)
@@ -24,6 +24,17 @@ $(LIB): $(LIBOBJ)
 bin/%: build/cmd/%.o $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+# bin/rn-train-mpi: rn-train linked with lib/nn/dist.c built for MPI,
+# when mpicc is there (config.mk); no other program needs MPI.
+build/mpi/lib/nn/dist.o: lib/nn/dist.c
+	@mkdir -p $(@D)
+	$(MPICC) -DWITH_MPI $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -c -o $@ $<
+
+bin/rn-train-mpi: build/cmd/rn-train.o build/mpi/lib/nn/dist.o $(LIB)
+	@mkdir -p $(@D)
+	$(MPICC) $(CFLAGS) $(LDFLAGS) -o $@ build/cmd/rn-train.o \
+	    build/mpi/lib/nn/dist.o $(LIB) $(LDLIBS)
 
 build/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(@D)
@@ -51,7 +62,7 @@ demo: deps
 
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MAN1DIR)
-	for p in $(PROGS); do \
+	for p in $(PROGS) $(MPIBIN:bin/%=%); do \
 		install -m 755 bin/$$p $(DESTDIR)$(BINDIR)/$$p || exit 1; \
 	done
 	for m in $(MANS); do \
@@ -59,7 +70,9 @@ install: all
 	done
 
 uninstall:
-	for p in $(PROGS); do rm -f $(DESTDIR)$(BINDIR)/$$p; done
+	for p in $(PROGS) $(MPIBIN:bin/%=%); do \
+		rm -f $(DESTDIR)$(BINDIR)/$$p; \
+	done
 	for m in $(MANS); do rm -f $(DESTDIR)$(MAN1DIR)/$${m#man/}; done
 
 lint-man:
@@ -71,4 +84,4 @@ clean:
 .PHONY: all deps check test tests demo install uninstall lint-man clean
 .SECONDARY: $(LIBOBJ)
 
--include $(LIBOBJ:.o=.d) $(PROGS:%=build/cmd/%.d)
+-include $(LIBOBJ:.o=.d) $(PROGS:%=build/cmd/%.d) build/mpi/lib/nn/dist.d

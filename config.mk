@@ -18,5 +18,9 @@ CPPFLAGS += -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
 	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm -lpthread
 
+# Open MPI's compiler wrapper; empty: no bin/rn-train-mpi.
+MPICC ?= $(shell command -v mpicc 2>/dev/null)
+MPIBIN = $(if $(MPICC),bin/rn-train-mpi)
+
 CMOCKA_CFLAGS = $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)

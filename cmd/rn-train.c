@@ -30,6 +30,7 @@
 #include "nn/blas.h"
 #include "nn/ckpt.h"
 #include "nn/data.h"
+#include "nn/dist.h"
 #include "nn/par.h"
 #include "nn/resnet.h"
 
@@ -179,6 +180,7 @@ opts_default(struct opts *o)
 	o->seed = 1;
 	o->threads = sysconf(_SC_NPROCESSORS_ONLN) > 0 ?
 	    sysconf(_SC_NPROCESSORS_ONLN) : 1;
+	o->threads = dist_default_threads(o->threads);
 	if (o->threads > PAR_MAX_THREADS)
 		o->threads = PAR_MAX_THREADS;
 	o->groups = 1;
@@ -340,22 +342,28 @@ static void
 read_manifest(struct run *R)
 {
 	const char *path = R->o.manifest != NULL ? R->o.manifest : "-";
-	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	FILE *fp = strcmp(path, "-") == 0 ? stdin : dist_rank() != 0 ? NULL :
+	    fopen(path, "rb");
 	char *buf, err[512];
 	size_t len = 0, n;
 	json_error_t je;
 
-	if (fp == NULL)
-		die("%s:", path);
 	buf = xmalloc(MANIFEST_MAX + 1);
-	while ((n = fread(buf + len, 1, MANIFEST_MAX + 1 - len, fp)) > 0)
-		len += n;
-	if (ferror(fp))
-		die("%s: read error", path);
-	if (len > (size_t)MANIFEST_MAX)
-		die("%s: manifest over %ld bytes", path, MANIFEST_MAX);
-	if (fp != stdin)
+	if (dist_rank() == 0) {
+		if (fp == NULL)
+			die("%s:", path);
+		while ((n = fread(buf + len, 1, MANIFEST_MAX + 1 - len,
+		    fp)) > 0)
+			len += n;
+		if (ferror(fp))
+			die("%s: read error", path);
+		if (len > (size_t)MANIFEST_MAX)
+			die("%s: manifest over %ld bytes", path,
+			    MANIFEST_MAX);
+	}
+	if (fp != NULL && fp != stdin)
 		fclose(fp);
+	dist_bcast_bytes(buf, &len, MANIFEST_MAX);	/* rank 0's */
 	sha256_hex(buf, len, R->manifest_sha);
 	R->manifest = json_loadb(buf, len, 0, &je);
 	free(buf);
@@ -399,6 +407,19 @@ same(int given, int differs, const char *what, const char *path)
 		    "keeps its model and data order", path, what);
 }
 
+/* A checkpoint resumes on as many MPI ranks as wrote it (1 by default). */
+static void
+same_ranks(json_t *train, const char *path)
+{
+	json_t *v = json_object_get(train, "ranks");
+	long long ranks = json_is_integer(v) ? json_integer_value(v) : 1;
+
+	if (ranks != dist_size())
+		die("%s: written by a job of %lld rank%s, this one has %d; "
+		    "resume on %lld (mpirun -np %lld)", path, ranks,
+		    ranks == 1 ? "" : "s", dist_size(), ranks, ranks);
+}
+
 /* Adopt the checkpoint's recipe; refuse options that contradict it. */
 static void
 resume_settings(struct run *R, const struct ckpt *ck, const char *path)
@@ -420,6 +441,7 @@ resume_settings(struct run *R, const struct ckpt *ck, const char *path)
 	    &max_train) != 0 || json_unpack(json_object_get(ck->hdr,
 	    "model"), "{s:s}", "normalize", &norm) != 0)
 		die_status(EXIT_BAD, "%s: not a training checkpoint", path);
+	same_ranks(t, path);
 	if (o->n_set && o->n != cfg.n)
 		die("%s: the checkpoint holds a ResNet-%d, not a ResNet-%ld",
 		    path, resnet_depth(cfg.n), 6 * o->n + 2);
@@ -545,6 +567,19 @@ setup_schedule(struct run *R)
 		    R->o.every_ckpt);
 }
 
+/* Every rank needs at least one image of every batch. */
+static void
+check_split(const struct run *R)
+{
+	long last = R->ntrain % R->o.batch;
+
+	if (R->o.drop_last || last == 0 || R->ntrain < R->o.batch)
+		last = R->ntrain < R->o.batch ? R->ntrain : R->o.batch;
+	if (last < dist_size())
+		die("a batch of %ld images cannot be shared by %d ranks",
+		    last, dist_size());
+}
+
 static void
 setup(struct run *R)
 {
@@ -573,10 +608,11 @@ setup(struct run *R)
 	if (R->ipe < 1)
 		die("-b %ld: more than the %u training images with -L",
 		    R->o.batch, R->ntrain);
+	check_split(R);
 	cfg.n = (int)R->o.n;
 	cfg.shortcut = R->o.shortcut;
 	cfg.bn_groups = (int)R->o.groups;
-	R->net = resnet_new(&cfg, (int)R->o.batch);
+	R->net = resnet_new(&cfg, (int)dist_share_max(R->o.batch));
 	sgd_init(&R->opt, R->net, R->o.momentum, R->o.wd, R->o.decay_bn);
 	rng_seed(&R->shuffle, R->o.seed, SHUFFLE_STREAM);
 	rng_seed(&R->augment, R->o.seed, AUGMENT_STREAM);
@@ -638,6 +674,29 @@ versions_json(void)
 	    openblas_get_corename(), "jansson", JANSSON_VERSION);
 }
 
+/* How the batches are shared by the MPI ranks, for the meta record. */
+static json_t *
+dist_json(const struct run *R)
+{
+	json_t *full = json_array(), *last = json_array();
+	long n = (long)(R->ntrain % R->o.batch), lo, hi;
+	int r;
+
+	for (r = 0; r < dist_size(); r++) {
+		par_range(R->o.batch, dist_size(), r, &lo, &hi);
+		json_array_append_new(full, json_integer(hi - lo));
+		par_range(n, dist_size(), r, &lo, &hi);
+		json_array_append_new(last, json_integer(hi - lo));
+	}
+	if (R->o.drop_last || n == 0 || R->ntrain < R->o.batch) {
+		json_decref(last);
+		last = json_null();
+	}
+	return json_pack("{s:i,s:o,s:o,s:s}", "ranks", dist_size(),
+	    "batch_split", full, "last_batch_split", last, "reduce",
+	    "alltoallv+allgatherv, summed in rank order");
+}
+
 static void
 emit_meta(struct run *R)
 {
@@ -669,6 +728,8 @@ emit_meta(struct run *R)
 	    "val_size", (json_int_t)R->nval, "test_size",
 	    (json_int_t)R->ntest, "seed", (json_int_t)o->seed, "threads",
 	    (json_int_t)o->threads, "bn_groups", (int)o->groups));
+	if (dist_enabled())
+		json_object_update_new(m, dist_json(R));
 	json_object_set_new(m, "normalize", json_string(norm_name(o->norm)));
 	json_object_set_new(m, "augment", o->augment ? json_pack(
 	    "{s:i,s:i,s:b}", "pad", PAD, "crop", CIFAR_SIDE, "flip", 1) :
@@ -724,6 +785,9 @@ write_one_ckpt(struct run *R, const char *path)
 	    "iters_per_epoch", (json_int_t)R->ipe, "sgd_started",
 	    R->opt.started, "warming", R->warming));
 	json_object_set_new(ck.hdr, "train", train_json(R));
+	if (dist_size() > 1)
+		json_object_set_new(json_object_get(ck.hdr, "train"), "ranks",
+		    json_integer(dist_size()));
 	ckpt_put_model(&ck, R->net, &R->norm);
 	ckpt_add(&ck, "momentum", CKPT_F32, R->opt.buf, R->net->nparams);
 	ckpt_add(&ck, "perm", CKPT_U32, R->perm, R->ntrain);
@@ -746,6 +810,10 @@ checkpoint(struct run *R)
 {
 	char *path;
 
+	if (dist_rank() != 0) {		/* rank 0 writes them */
+		R->last_ckpt = R->iter;
+		return;
+	}
 	if (R->o.out_dir != NULL) {
 		if (mkdir(R->o.out_dir, 0777) == -1 && errno != EEXIST)
 			die("%s:", R->o.out_dir);
@@ -765,7 +833,7 @@ eval_split(struct run *R, const char *name, const struct cifar_set *set,
 	struct eval_result res;
 	double t = now_s();
 
-	if (n == 0)
+	if (n == 0 || dist_rank() != 0)
 		return;
 	evaluate(R->net, set, n, &R->norm, &res);
 	jsonl_emit(stdout, json_pack("{s:s,s:s,s:I,s:I,s:o,s:o,s:i,s:o}",
@@ -781,7 +849,7 @@ progress(struct run *R, double lr, double loss)
 {
 	double t = now_s(), rate, left;
 
-	if (R->o.quiet || !isatty(STDERR_FILENO) ||
+	if (R->o.quiet || dist_rank() != 0 || !isatty(STDERR_FILENO) ||
 	    (t - R->last_progress < 0.5 && R->iter < R->iters))
 		return;
 	R->last_progress = t;
@@ -805,6 +873,7 @@ train_step(struct run *R)
 	    R->ntrain - lo : R->o.batch), correct;
 	uint8_t labels[65536];
 	double t = now_s(), loss, lr, dt;
+	long s0, s1;		/* this rank's share of the batch */
 
 	if (b == 0) {
 		for (i = 0; i < R->ntrain; i++)
@@ -818,10 +887,14 @@ train_step(struct run *R)
 	}
 	if (R->o.augment)
 		crop_draw(R->crops, N, &R->augment, PAD, 1);
-	batch_fill(R->net->input, N, &R->train, R->idx, &R->norm,
-	    R->o.augment ? R->crops : NULL, PAD);
-	resnet_forward(R->net, N, 1);
-	loss = resnet_backward(R->net, labels, N, &correct);
+	dist_share(N, &s0, &s1);
+	batch_fill(R->net->input, (int)(s1 - s0), &R->train, R->idx + s0,
+	    &R->norm, R->o.augment ? R->crops + s0 : NULL, PAD);
+	resnet_forward(R->net, (int)(s1 - s0), 1);
+	loss = resnet_backward(R->net, labels + s0, (int)(s1 - s0),
+	    &correct);
+	dist_step_combine(R->net->grads, R->net->nparams, R->net->stats,
+	    R->net->nstats, s1 - s0, N, &loss, &correct);
 	if (!isfinite(loss)) {
 		jsonl_emit(stdout, json_pack("{s:s,s:I,s:I,s:n}", "type",
 		    "diverged", "iter", (json_int_t)it, "epoch",
@@ -830,6 +903,7 @@ train_step(struct run *R)
 			fputc('\n', stderr);
 		warnmsg("the loss diverged at iteration %lld", it);
 		close_stdout();
+		dist_finish();	/* every rank saw the same loss */
 		exit(EXIT_FOUND);
 	}
 	lr = R->warming ? WARMUP_LR : sched_lr(&R->sched, it, R->ipe);
@@ -916,6 +990,7 @@ main(int argc, char **argv)
 	static struct run R;
 
 	set_progname(argv[0]);
+	dist_init(&argc, &argv);
 	parse_args(&R.o, argc, argv);
 	R.argc = argc;
 	R.argv = argv;
@@ -930,5 +1005,6 @@ main(int argc, char **argv)
 	finish(&R);
 	close_stdout();
 	par_shutdown();
+	dist_finish();
 	return EXIT_OK;
 }
