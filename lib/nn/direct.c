@@ -186,23 +186,34 @@ copy_row(float *d, const float *s, int W)
 	}
 }
 
-/* Copy images n0..n1-1 of x [C][N][H][W] into the padded tile xp. */
+/*
+ * Copy images n0..n1-1 of x [C][N][H][W] into the padded tile xp.  Only
+ * the border is zeroed: an image's top row and the zero before its first
+ * row, the zero after each row (the next row's leading one), and all past
+ * the last image.
+ */
 static void
 pad_tile(const float *x, int C, const struct geom *g, int n0, int n1,
     float *xp)
 {
 	const float *s;
-	float *d;
+	float *d, *r;
+	long used = (long)(n1 - n0) * g->PS;
 	int c, t, y;
 
 	for (c = 0; c < C; c++) {
 		d = xp + c * g->chs;
-		memset(d, 0, g->chs * sizeof(float));
 		s = x + ((long)c * g->N + n0) * g->H * g->W;
-		for (t = 0; t < n1 - n0; t++)
-			for (y = 0; y < g->H; y++, s += g->W)
-				copy_row(d + t * g->PS + (long)(y + 1) * g->Wp +
-				    1, s, g->W);
+		for (t = 0; t < n1 - n0; t++) {
+			r = d + t * g->PS;
+			memset(r, 0, (g->Wp + 1) * sizeof(float));
+			for (y = 0, r += g->Wp + 1; y < g->H; y++, s += g->W,
+			    r += g->Wp) {
+				copy_row(r, s, g->W);
+				r[g->W] = 0;
+			}
+		}
+		memset(d + used, 0, (g->chs - used) * sizeof(float));
 	}
 }
 
