@@ -901,7 +901,8 @@ train_step(struct run *R)
 		    (json_int_t)epoch_of(R, it), "loss"));
 		if (isatty(STDERR_FILENO))
 			fputc('\n', stderr);
-		warnmsg("the loss diverged at iteration %lld", it);
+		if (dist_rank() == 0)
+			warnmsg("the loss diverged at iteration %lld", it);
 		close_stdout();
 		dist_finish();	/* every rank saw the same loss */
 		exit(EXIT_FOUND);

@@ -137,6 +137,12 @@ run_case "a batch too small to share" 2 \
     -i 1
 
 # ---- failure ----
+run_case "divergence: every rank stops, exit 1" 1 \
+    '^rn-train-mpi: the loss diverged at iteration' mpi 2 $RECIPE -i 20 \
+    -s 'constant:lr=1e6'
+check "... one message, and the diverged record last" \
+    "[ \$(grep -c 'loss diverged' '$err') -eq 1 ] && tail -1 '$out' | \
+    jq -e '.type == \"diverged\" and .loss == null' >/dev/null"
 # Rank 0 cannot write its checkpoint while rank 1 waits for the next step.
 t0=$(date +%s)
 run_case "rank 0 fails: the job ends" 2 'rn-train-mpi: .*nodir' \
