@@ -831,17 +831,28 @@ eval_split(struct run *R, const char *name, const struct cifar_set *set,
     uint32_t n)
 {
 	struct eval_result res;
-	double t = now_s();
+	struct cifar_set part = *set;
+	double t = now_s(), sum[3];
+	long lo, hi;
 
-	if (n == 0 || dist_rank() != 0)
+	if (n == 0)
 		return;
-	evaluate(R->net, set, n, &R->norm, &res);
+	dist_share(n, &lo, &hi);	/* each MPI rank its share */
+	part.n = (uint32_t)(hi - lo);
+	part.images += (size_t)lo * CIFAR_IMG_BYTES;
+	part.labels += lo;
+	if (part.index != NULL)
+		part.index += lo;
+	evaluate(R->net, &part, part.n, &R->norm, &res);
+	sum[0] = res.correct;
+	sum[1] = res.loss_sum;
+	sum[2] = res.n;
+	dist_sum(sum, 3);
 	jsonl_emit(stdout, json_pack("{s:s,s:s,s:I,s:I,s:o,s:o,s:i,s:o}",
 	    "type", "eval", "split", name, "iter", (json_int_t)R->iter,
 	    "epoch", (json_int_t)epoch_of(R, R->iter), "acc",
-	    json_num((double)res.correct / res.n), "loss",
-	    json_num(res.loss_sum / res.n), "n", (int)res.n, "wall_s",
-	    json_num(now_s() - t)));
+	    json_num(sum[0] / sum[2]), "loss", json_num(sum[1] / sum[2]),
+	    "n", (int)sum[2], "wall_s", json_num(now_s() - t)));
 }
 
 static void

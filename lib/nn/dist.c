@@ -184,6 +184,25 @@ dist_step_combine(float *grad, size_t ngrad, float *stats, size_t nstats,
 		free(wp);
 }
 
+void
+dist_sum(double *v, int n)
+{
+	double *all, acc;
+	int i, q;
+
+	if (d_size == 1)
+		return;
+	all = xmalloc((size_t)n * d_size * sizeof(*all));
+	MPI_Allgather(v, n, MPI_DOUBLE, all, n, MPI_DOUBLE, MPI_COMM_WORLD);
+	for (i = 0; i < n; i++) {
+		acc = 0;
+		for (q = 0; q < d_size; q++)
+			acc += all[(size_t)q * n + i];
+		v[i] = acc;
+	}
+	free(all);
+}
+
 #else /* the single-process layer */
 
 void
@@ -210,6 +229,11 @@ dist_bcast_bytes(char *buf, size_t *len, size_t cap)
 void
 dist_step_combine(float *grad, size_t ngrad, float *stats, size_t nstats,
     long n, long N, double *loss, int *correct)
+{
+}
+
+void
+dist_sum(double *v, int n)
 {
 }
 

@@ -35,6 +35,9 @@ void	 dist_bcast_bytes(char *buf, size_t *len, size_t cap);
 void	 dist_share(long n, long *lo, long *hi);
 long	 dist_share_max(long n);
 
+/* v[i] becomes the sum over the ranks of their v[i], in rank order. */
+void	 dist_sum(double *v, int n);
+
 /*
  * After a rank's forward and backward over its n images of a batch of
  * N: grad becomes sum_r (n_r / N) grad_r, stats the mean of the ranks'

@@ -103,6 +103,12 @@ check "step losses match within 1e-6, accuracies exactly" \
     '[\$a, \$b | map(select(.type == \"step\"))] | length == 2 and \
     (.[0] | length) == 10 and (transpose | all(((.[0].loss - \
     .[1].loss) | fabs) <= 1e-6 and .[0].acc == .[1].acc))' >/dev/null"
+check "evaluations, shared by the ranks, match too" \
+    "jq -n -e --slurpfile a '$T/g2.jsonl' --slurpfile b '$T/m1.jsonl' \
+    '[\$a, \$b | map(select(.type == \"eval\"))] | \
+    (.[0] | map(.split)) == [\"val\", \"test\"] and \
+    (transpose | all(.[0].acc == .[1].acc and .[0].n == .[1].n and \
+    ((.[0].loss - .[1].loss) | fabs) <= 1e-6))' >/dev/null"
 check "the same data order: another seed differs more" \
     "rn-train $RECIPE -g 2 -i 10 -r 2 -c '$T/r2.ck' >/dev/null && \
     ! $WITHIN '$T/r2.ck' '$T/m1.ck' params 1e-3"
