@@ -8,6 +8,8 @@
  * do not depend on the number of threads.  The input gradient of a
  * stride-1, pad-1 3x3 convolution is itself such a convolution (of dy with
  * the flipped, transposed kernel); other shapes go through col2im.
+ * Stride-2 rows of im2col and col2im move with AVX-512 permutes where the
+ * CPU has them (the same values, added in the same order).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +20,13 @@
 #include "nn/layers.h"
 #include "nn/par.h"
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define HAVE_S2_SIMD 1
+#include <immintrin.h>
+#endif
+
 static int tile_cols = 2048;
+static int s2_simd = -1;	/* -1: not decided yet */
 
 #define MIN_TILES	16	/* so that threads share a batch evenly */
 
@@ -77,6 +85,137 @@ reserve_cols(size_t n)
 	for (i = 0; i < colthreads; i++)
 		colbuf[i] = xaligned_alloc(64, n * sizeof(float));
 	colcap = n;
+}
+
+/* d[i] = s[2 i] for i < n: a stride-2 row of im2col. */
+static void
+s2_take_plain(float *d, const float *s, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		d[i] = s[2 * i];
+}
+
+/* d[2 i] += s[i] for i < n: a stride-2 row of col2im. */
+static void
+s2_put_plain(float *d, const float *s, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		d[2 * i] += s[i];
+}
+
+#ifdef HAVE_S2_SIMD
+
+/* The low k bits set (k <= 16; k <= 0 gives none). */
+static inline unsigned
+low_bits(int k)
+{
+	return k <= 0 ? 0 : k >= 16 ? 0xffffu : (1u << k) - 1;
+}
+
+__attribute__((target("avx512f")))
+static void
+s2_take_simd(float *d, const float *s, int n)
+{
+	const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18,
+	    16, 14, 12, 10, 8, 6, 4, 2, 0);
+	__m512 a, b;
+	int m;
+
+	for (; n > 0; n -= 16, d += 16, s += 32) {
+		m = 2 * (n < 16 ? n : 16) - 1;	/* values read */
+		a = _mm512_maskz_loadu_ps((__mmask16)low_bits(m), s);
+		b = _mm512_maskz_loadu_ps((__mmask16)low_bits(m - 16),
+		    s + 16);
+		_mm512_mask_storeu_ps(d, (__mmask16)low_bits(n),
+		    _mm512_permutex2var_ps(a, even, b));
+	}
+}
+
+__attribute__((target("avx512f")))
+static void
+s2_put_simd(float *d, const float *s, int n)
+{
+	const __m512i lo = _mm512_set_epi32(7, 7, 6, 6, 5, 5, 4, 4, 3, 3, 2,
+	    2, 1, 1, 0, 0);
+	const __m512i hi = _mm512_set_epi32(15, 15, 14, 14, 13, 13, 12, 12,
+	    11, 11, 10, 10, 9, 9, 8, 8);
+	__m512 a, b, v;
+	__mmask16 m0, m1;
+	int m;
+
+	for (; n > 0; n -= 16, d += 32, s += 16) {
+		m = 2 * (n < 16 ? n : 16) - 1;	/* values touched */
+		m0 = (__mmask16)low_bits(m);
+		m1 = (__mmask16)low_bits(m - 16);
+		v = _mm512_maskz_loadu_ps((__mmask16)low_bits(n), s);
+		a = _mm512_maskz_loadu_ps(m0, d);
+		b = _mm512_maskz_loadu_ps(m1, d + 16);
+		a = _mm512_mask_add_ps(a, m0 & 0x5555, a,
+		    _mm512_permutexvar_ps(lo, v));
+		b = _mm512_mask_add_ps(b, m1 & 0x5555, b,
+		    _mm512_permutexvar_ps(hi, v));
+		_mm512_mask_storeu_ps(d, m0, a);
+		_mm512_mask_storeu_ps(d + 16, m1, b);
+	}
+}
+
+#else
+
+static void
+s2_take_simd(float *d, const float *s, int n)
+{
+	s2_take_plain(d, s, n);
+}
+
+static void
+s2_put_simd(float *d, const float *s, int n)
+{
+	s2_put_plain(d, s, n);
+}
+
+#endif
+
+void
+conv_enable_simd(int on)
+{
+	s2_simd = on ? -1 : 0;
+}
+
+static int
+simd_on(void)
+{
+#ifdef HAVE_S2_SIMD
+	if (s2_simd == -1) {
+		__builtin_cpu_init();
+		s2_simd = __builtin_cpu_supports("avx512f") &&
+		    getenv("REPROKIT_NO_AVX512") == NULL;
+	}
+	return s2_simd;
+#else
+	return 0;
+#endif
+}
+
+static void
+s2_take(float *d, const float *s, int n)
+{
+	if (simd_on())
+		s2_take_simd(d, s, n);
+	else
+		s2_take_plain(d, s, n);
+}
+
+static void
+s2_put(float *d, const float *s, int n)
+{
+	if (simd_on())
+		s2_put_simd(d, s, n);
+	else
+		s2_put_plain(d, s, n);
 }
 
 /*
@@ -163,6 +302,8 @@ im2col(const float *x, int C, int N, int H, int W, int ks, int s, int p,
 				if (s == 1)
 					memcpy(d + lo, sr + lo,
 					    (hi - lo) * sizeof(float));
+				else if (s == 2)
+					s2_take(d + lo, sr + 2 * lo, hi - lo);
 				else
 					for (ox = lo; ox < hi; ox++)
 						d[ox] = sr[ox * s];
@@ -203,8 +344,11 @@ col2im(const float *col, int C, int N, int H, int W, int ks, int s, int p,
 				if (iy < 0 || iy >= H)
 					continue;
 				d = dst + (long)iy * W - p + kw;
-				for (ox = lo; ox < hi; ox++)
-					d[ox * s] += sr[ox];
+				if (s == 2)
+					s2_put(d + 2 * lo, sr + lo, hi - lo);
+				else
+					for (ox = lo; ox < hi; ox++)
+						d[ox * s] += sr[ox];
 			}
 		}
 	}

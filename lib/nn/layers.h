@@ -61,6 +61,12 @@ void	conv_backward_ref(struct conv *, const float *x, const float *dy,
 /* Columns per im2col tile (a tuning knob; results do not depend on it
  * as long as it is the same for both runs compared). */
 void	conv_set_tile(int cols);
+/*
+ * Whether the stride-2 rows of im2col and col2im use AVX-512 permutes
+ * (by default where the CPU has AVX-512F, unless REPROKIT_NO_AVX512 is
+ * in the environment); the results are the same bits either way.
+ */
+void	conv_enable_simd(int);
 
 /*
  * Batch norm over x [C][N][HW] in `groups` sub-batches (1 = the whole

@@ -314,6 +314,68 @@ test_conv_levels_bitwise(void **state)
 	par_setup(1);
 }
 
+/* One convolution's y, dx and dw with the stride-2 permutes on or off. */
+static void
+conv_with_simd(struct conv_case *t, int on, float *y, float *dx, float *dw)
+{
+	long nw = (long)t->cv.K * t->cv.C * t->cv.ks * t->cv.ks;
+
+	conv_enable_simd(on);
+	conv_forward(&t->cv, t->x, y, t->N, t->H, t->H);
+	conv_backward(&t->cv, t->x, t->r, dx, 0, t->N, t->H, t->H);
+	memcpy(dw, t->cv.dw, nw * sizeof(float));
+}
+
+/*
+ * Stride-2 im2col and col2im move the same values, and add them in the
+ * same order, with and without the AVX-512 permutes (where the CPU lacks
+ * them both runs take the plain loops and the test still holds).  Rows
+ * of 20 outputs take two steps of the permutes; odd sides leave partial
+ * ones.
+ */
+static void
+s2_bitwise(int C, int K, int ks, int p, int N, int H)
+{
+	struct conv_case t;
+	long ny, nx, nw = (long)K * C * ks * ks;
+	float *y1, *dx1, *dw1, *y2, *dx2, *dw2;
+
+	conv_case_init(&t, C, K, ks, 2, p, N, H);
+	ny = (long)K * N * t.Ho * t.Wo;
+	nx = (long)C * N * H * H;
+	y1 = xmalloc(ny * sizeof(float));
+	y2 = xmalloc(ny * sizeof(float));
+	dx1 = xmalloc(nx * sizeof(float));
+	dx2 = xmalloc(nx * sizeof(float));
+	dw1 = xmalloc(nw * sizeof(float));
+	dw2 = xmalloc(nw * sizeof(float));
+	conv_with_simd(&t, 0, y1, dx1, dw1);
+	conv_with_simd(&t, 1, y2, dx2, dw2);
+	assert_memory_equal(y1, y2, ny * sizeof(float));
+	assert_memory_equal(dx1, dx2, nx * sizeof(float));
+	assert_memory_equal(dw1, dw2, nw * sizeof(float));
+	/* And both are the convolution. */
+	conv_forward_ref(&t.cv, t.x, y1, N, H, H);
+	assert_true(max_rel(y2, y1, ny) < 1e-5);
+	free(y1);
+	free(y2);
+	free(dx1);
+	free(dx2);
+	free(dw1);
+	free(dw2);
+	conv_case_free(&t);
+}
+
+static void
+test_conv_s2_simd_bitwise(void **state)
+{
+	s2_bitwise(3, 4, 3, 1, 2, 40);
+	s2_bitwise(4, 8, 3, 1, 3, 7);
+	s2_bitwise(16, 32, 3, 1, 5, 32);
+	s2_bitwise(4, 8, 1, 0, 3, 9);
+	conv_enable_simd(1);
+}
+
 /* The number of threads and the tile size do not change a single bit. */
 static void
 test_conv_threads_bitwise(void **state)
@@ -624,6 +686,7 @@ main(void)
 		cmocka_unit_test_setup(test_conv_gradcheck, reseed),
 		cmocka_unit_test_setup(test_conv_vs_ref, reseed),
 		cmocka_unit_test_setup(test_conv_levels_bitwise, reseed),
+		cmocka_unit_test_setup(test_conv_s2_simd_bitwise, reseed),
 		cmocka_unit_test_setup(test_conv_threads_bitwise, reseed),
 		cmocka_unit_test_setup(test_bn_gradcheck, reseed),
 		cmocka_unit_test_setup(test_bn_stats, reseed),
