@@ -155,7 +155,8 @@ run_case "rank 0 fails: the job ends" 2 'rn-train-mpi: .*nodir' \
     mpi 2 $RECIPE -i 1000 -C 2 -c "$T/nodir/x.ck"
 check "... within seconds" "[ \$((\$(date +%s) - $t0)) -le 10 ]"
 # Kill -9 rank 1 mid-run.
-$MPIRUN -np 2 rn-train-mpi $RECIPE -i 100000 -e 0 >"$T/kill.jsonl" \
+: >"$T/kill.jsonl"
+$MPIRUN -np 2 rn-train-mpi $RECIPE -i 100000 -e 0 >>"$T/kill.jsonl" \
     2>"$T/kill.err" &
 job=$!
 i=0
@@ -163,11 +164,13 @@ while [ "$(grep -c '"step"' "$T/kill.jsonl")" -lt 3 ] && [ $i -lt 300 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
+# Rank 1: the child of mpirun whose environment says so.
 victim=
-for p in $(pgrep -P $job); do
-	if tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null |
+for d in /proc/[0-9]*; do
+	[ "$(cut -d' ' -f4 "$d/stat" 2>/dev/null)" = "$job" ] || continue
+	if tr '\0' '\n' <"$d/environ" 2>/dev/null |
 	    grep -qx 'OMPI_COMM_WORLD_RANK=1'; then
-		victim=$p
+		victim=${d#/proc/}
 	fi
 done
 t0=$(date +%s)
