@@ -808,8 +808,14 @@ write_one_ckpt(struct run *R, const char *path)
 static void
 checkpoint(struct run *R)
 {
+	struct resnet *r = R->net;
 	char *path;
 
+	/* MPI ranks hold the same bits, or rank 0's file would hide it. */
+	dist_check_same(r->params, r->nparams * sizeof(float), "weights");
+	dist_check_same(r->stats, r->nstats * sizeof(float),
+	    "running statistics");
+	dist_check_same(R->opt.buf, r->nparams * sizeof(float), "momentum");
 	if (dist_rank() != 0) {		/* rank 0 writes them */
 		R->last_ckpt = R->iter;
 		return;

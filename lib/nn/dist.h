@@ -35,6 +35,8 @@ void	 dist_bcast_bytes(char *buf, size_t *len, size_t cap);
 void	 dist_share(long n, long *lo, long *hi);
 long	 dist_share_max(long n);
 
+/* Die on every rank unless all ranks hold the same len bytes at buf. */
+void	 dist_check_same(const void *buf, size_t len, const char *what);
 /* v[i] becomes the sum over the ranks of their v[i], in rank order. */
 void	 dist_sum(double *v, int n);
 
