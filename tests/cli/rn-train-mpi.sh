@@ -1,10 +1,11 @@
 # tests/cli/rn-train-mpi.sh: rn-train-mpi under mpirun on one machine, on
 # a small synthetic data set (a ResNet-8, batches of 16): two ranks match
 # one process with --bn-groups 2 to within float rounding, the same job
-# twice gives the same checkpoint, one rank is the single-process run,
-# resuming works on as many ranks and is refused on another count, and a
-# rank that dies or fails ends the whole job within seconds.  Skipped
-# without mpirun or without bin/rn-train-mpi (no mpicc at build time).
+# twice gives the same checkpoint, and so do two threads a rank; one rank
+# is the single-process run, bit for bit; resuming works on as many ranks
+# and is refused on another count; and a rank that dies or fails ends
+# the whole job within seconds.  Skipped without mpirun or without
+# bin/rn-train-mpi (no mpicc at build time).
 . "$TOP/tests/lib.sh"
 
 PY=${REPROKIT_PYTHON:-/usr/bin/python3}
@@ -116,6 +117,9 @@ check "the same data order: another seed differs more" \
 # ---- repeatability ----
 run_case "the same job again" 0 '' mpi 2 $RECIPE -i 10 -c "$T/m2.ck"
 check "bit-identical checkpoints run after run" "cmp '$T/m1.ck' '$T/m2.ck'"
+run_case "two threads in each rank" 0 '' mpi 2 $RECIPE -i 10 -t 2 \
+    -c "$T/t2.ck"
+check "threads change nothing" "cmp '$T/m1.ck' '$T/t2.ck'"
 run_case_in "the manifest on stdin, read by rank 0" 0 '' "$M" \
     $MPIRUN -np 2 rn-train-mpi $BASE -i 10 -c "$T/m3.ck"
 check "stdin gives the same checkpoint" "cmp '$T/m1.ck' '$T/m3.ck'"
