@@ -155,7 +155,10 @@ geom_init(struct geom *g, int N, int H, int W)
 	g->kb = direct_available() > 1 ? KB512 : KB;
 	g->qb = direct_available() > 1 ? QB512 : QB;
 	g->L = g->T * g->PS;
+	/* The AVX-512 kernel ends a row of blocks on 16 or 32 positions. */
 	g->Qp = (g->L + g->qb - 1) / g->qb * g->qb;
+	if (g->kb == KB512)
+		g->Qp = (g->L + 15) / 16 * 16;
 	/* A channel's tile, its closing zero row, room for reads past. */
 	g->chs = g->Qp + 3 * g->Wp + 2 + g->qb;
 	g->chs = (g->chs + 15) / 16 * 16;
@@ -370,18 +373,20 @@ kern_dw(const float *dy, long dys, const float *x, long L, double g[4][3])
 }
 
 /*
- * kern_fwd for KB512 channels and QB512 positions: out[j][0..48) for
- * j < 8, each lane summed over c, then t, as kern_fwd does.
+ * kern_fwd for KB512 channels and nv sixteen-position vectors (nv <= 3,
+ * a constant in each caller below): out[j][0..16 nv) for j < 8, each
+ * lane summed over c, then t, as kern_fwd does.
  */
-__attribute__((target("avx512f,fma")))
-static void
-kern_fwd512(const float *wp, const float *xp, long chs, const long *off,
-    int C, float *out, long os)
+__attribute__((target("avx512f,fma"), always_inline))
+static inline void
+fwd512_block(const float *wp, const float *xp, long chs, const long *off,
+    int C, float *out, long os, int nv)
 {
 	__m512 acc[KB512][3], b0, b1, b2, a;
 	const float *xc, *b;
 	int c, t, j;
 
+	b1 = b2 = _mm512_setzero_ps();
 #pragma GCC unroll 8
 	for (j = 0; j < KB512; j++)
 		acc[j][0] = acc[j][1] = acc[j][2] = _mm512_setzero_ps();
@@ -390,23 +395,50 @@ kern_fwd512(const float *wp, const float *xp, long chs, const long *off,
 		for (t = 0; t < 9; t++, wp += KB512) {
 			b = xc + off[t];
 			b0 = _mm512_loadu_ps(b);
-			b1 = _mm512_loadu_ps(b + 16);
-			b2 = _mm512_loadu_ps(b + 32);
+			if (nv > 1)
+				b1 = _mm512_loadu_ps(b + 16);
+			if (nv > 2)
+				b2 = _mm512_loadu_ps(b + 32);
 #pragma GCC unroll 8
 			for (j = 0; j < KB512; j++) {
 				a = _mm512_set1_ps(wp[j]);
 				acc[j][0] = _mm512_fmadd_ps(a, b0, acc[j][0]);
-				acc[j][1] = _mm512_fmadd_ps(a, b1, acc[j][1]);
-				acc[j][2] = _mm512_fmadd_ps(a, b2, acc[j][2]);
+				if (nv > 1)
+					acc[j][1] = _mm512_fmadd_ps(a, b1,
+					    acc[j][1]);
+				if (nv > 2)
+					acc[j][2] = _mm512_fmadd_ps(a, b2,
+					    acc[j][2]);
 			}
 		}
 	}
 #pragma GCC unroll 8
 	for (j = 0; j < KB512; j++) {
 		_mm512_storeu_ps(out + j * os, acc[j][0]);
-		_mm512_storeu_ps(out + j * os + 16, acc[j][1]);
-		_mm512_storeu_ps(out + j * os + 32, acc[j][2]);
+		if (nv > 1)
+			_mm512_storeu_ps(out + j * os + 16, acc[j][1]);
+		if (nv > 2)
+			_mm512_storeu_ps(out + j * os + 32, acc[j][2]);
 	}
+}
+
+/*
+ * Positions q0..Qp-1 (Qp - q0 a multiple of 16) in blocks of 48, the
+ * last one 16 or 32 wide if that is what is left.
+ */
+__attribute__((target("avx512f,fma")))
+static void
+kern_fwd512(const float *wp, const float *xp, long chs, const long *off,
+    int C, float *out, long os, long q0, long Qp)
+{
+	long q;
+
+	for (q = q0; q + 48 <= Qp; q += 48)
+		fwd512_block(wp, xp + q, chs, off, C, out + q, os, 3);
+	if (Qp - q == 32)
+		fwd512_block(wp, xp + q, chs, off, C, out + q, os, 2);
+	else if (Qp - q == 16)
+		fwd512_block(wp, xp + q, chs, off, C, out + q, os, 1);
 }
 
 __attribute__((target("avx512f,avx512vl,fma")))
@@ -475,7 +507,7 @@ kern_dw(const float *dy, long dys, const float *x, long L, double g[4][3])
 
 static void
 kern_fwd512(const float *wp, const float *xp, long chs, const long *off,
-    int C, float *out, long os)
+    int C, float *out, long os, long q0, long Qp)
 {
 	die("direct convolution not built for this CPU");
 }
@@ -507,12 +539,12 @@ conv_tile(const struct dir_job *j, const float *xp, float *yt, float *out,
 	for (t = 0; t < 9; t++)
 		off[t] = (t / 3) * g->Wp + t % 3;
 	for (kb = 0; kb < nkb; kb++)
-		for (q = 0; q < g->Qp; q += g->qb)
-			if (nb == KB512)
-				kern_fwd512(j->wp + (long)kb * j->Cin * 9 * nb,
-				    xp + q, g->chs, off, j->Cin,
-				    yt + (long)kb * nb * g->Qp + q, g->Qp);
-			else
+		if (nb == KB512)
+			kern_fwd512(j->wp + (long)kb * j->Cin * 9 * nb, xp,
+			    g->chs, off, j->Cin, yt + (long)kb * nb * g->Qp,
+			    g->Qp, 0, g->Qp);
+		else
+			for (q = 0; q < g->Qp; q += g->qb)
 				kern_fwd(j->wp + (long)kb * j->Cin * 9 * nb,
 				    xp + q, g->chs, off, j->Cin,
 				    yt + (long)kb * nb * g->Qp + q, g->Qp);
