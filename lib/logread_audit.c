@@ -29,6 +29,19 @@
 #define AUDIT_MAX_CHANGES	4096
 #define AUDIT_MAX_OBSERVED	200
 
+/* A double as a long long, clamped instead of overflowing. */
+static long long
+to_ll(double v)
+{
+	if (isnan(v))
+		return 0;
+	if (v >= 4e18)
+		return LLONG_MAX / 2;
+	if (v <= -4e18)
+		return LLONG_MIN / 2;
+	return (long long)v;
+}
+
 enum fmt { F_STEP, F_HF, F_MMCV, F_MMENGINE, F_EPOCHS };
 
 struct run {
@@ -253,7 +266,7 @@ static long long
 order_key(const struct audit *a, long long step, double epoch)
 {
 	long long e = isfinite(epoch) && epoch >= 0 && epoch < 1e9 ?
-	    (long long)floor(epoch) : 0;
+	    to_ll(floor(epoch)) : 0;
 
 	if (a->fmt == F_MMCV && step >= 0)
 		return (e << 31) + step;
@@ -274,7 +287,7 @@ audit_add(struct audit *a, const struct logpoint *pt)
 	key = order_key(a, pt->step, pt->epoch);
 	step = pt->step;
 	if (step < 0 && isfinite(pt->epoch))
-		step = (long long)floor(pt->epoch);
+		step = to_ll(floor(pt->epoch));
 	if (pt->step > a->maxstep)
 		a->maxstep = pt->step;
 	if (isfinite(pt->epoch) && pt->epoch > a->maxepoch)
@@ -358,7 +371,7 @@ update_of(const struct audit *a, long long step, double epoch,
 		*idx = *alt = step - 1;
 		break;
 	case F_MMCV:
-		e = isfinite(epoch) && epoch > 0 ? (long long)epoch : 0;
+		e = isfinite(epoch) && epoch > 0 ? to_ll(epoch) : 0;
 		*idx = *alt = e * ipe + step - 1;
 		break;
 	case F_EPOCHS:
@@ -546,7 +559,7 @@ run_end(const struct audit *a)
 	long long idx, alt, e;
 
 	if (a->fmt == F_EPOCHS || (a->maxstep < 0 && a->maxepoch >= 0)) {
-		e = a->maxepoch >= 0 ? (long long)floor(a->maxepoch) :
+		e = a->maxepoch >= 0 ? to_ll(floor(a->maxepoch)) :
 		    a->maxstep;
 		update_of(a, e, e, &idx, &alt);
 		return alt + 1;
@@ -708,7 +721,7 @@ check_warmup(struct audit *a, const struct series *s, int *explained)
 	int in = 0, in_main = 0, after = 0, after_stuck = 0;
 	double ratio = d->warmup_lr / d->lr, m;
 
-	len = (long long)dur_iters(d->warmup_len, a->ipe > 0 ? a->ipe : 1);
+	len = to_ll(dur_iters(d->warmup_len, a->ipe > 0 ? a->ipe : 1));
 	for (k = 0; k < s->n; k++) {
 		update_of(a, s->r[k].s0, s->r[k].e0, &idx, &alt);
 		if (idx < len && d->warmup_lr != d->lr) {
@@ -863,8 +876,8 @@ warmup_end(const struct audit *a)
 {
 	if (a->d == NULL || a->d->warmup == WARMUP_NONE)
 		return 0;
-	return (long long)dur_iters(a->d->warmup_len, a->ipe > 0 ? a->ipe :
-	    1);
+	return to_ll(dur_iters(a->d->warmup_len, a->ipe > 0 ? a->ipe :
+	    1));
 }
 
 static int
@@ -876,13 +889,13 @@ declared_changes(const struct audit *a, long long end, long long *cp,
 	int i, j, n;
 
 	for (i = 0; i < a->d->nmilestones; i++) {
-		m = (long long)dur_iters(a->d->milestones[i], a->ipe > 0 ?
-		    a->ipe : 1) + 1;
+		m = to_ll(dur_iters(a->d->milestones[i], a->ipe > 0 ?
+		    a->ipe : 1)) + 1;
 		if (m > lim)
 			lim = m;
 	}
-	if (a->d->stop.v > 0 && (m = (long long)dur_iters(a->d->stop,
-	    a->ipe > 0 ? a->ipe : 1)) > lim)
+	if (a->d->stop.v > 0 && (m = to_ll(dur_iters(a->d->stop,
+	    a->ipe > 0 ? a->ipe : 1))) > lim)
 		lim = m;
 	if (lim < 4 * end)
 		lim = 4 * end + 1;

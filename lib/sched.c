@@ -530,6 +530,13 @@ sched_is_piecewise(const struct sched *s)
 	return 0;
 }
 
+/* Iterations as a long long; past its range, "never" (LLONG_MAX). */
+static long long
+clamp_ll(double v)
+{
+	return v >= 9e18 ? LLONG_MAX : (long long)v;
+}
+
 /*
  * The next iteration after cur at which a piecewise schedule may change:
  * a milestone, a multiple of every, an epoch boundary (epoch-unit
@@ -550,14 +557,14 @@ next_candidate(const struct sched *s, long long cur, long long ipe)
 			step = (double)ipe;	/* linear in epochs */
 		else
 			step = dur_iters(s->warmup_len, ipe);
-		c = (long long)(floor(cur / step) + 1) * (long long)step;
+		c = clamp_ll((floor((double)cur / step) + 1) * step);
 		if (c > cur && c < best)
 			best = c;
 	}
 	switch (s->kind) {
 	case SCHED_MULTISTEP:
 		for (i = 0; i < s->nmilestones; i++) {
-			c = (long long)dur_iters(s->milestones[i], ipe);
+			c = clamp_ll(dur_iters(s->milestones[i], ipe));
 			if (c > cur && c < best)
 				best = c;
 		}
@@ -565,7 +572,7 @@ next_candidate(const struct sched *s, long long cur, long long ipe)
 	case SCHED_STEP:
 	case SCHED_EXP:
 		step = dur_iters(s->every, ipe);
-		c = (long long)(floor(cur / step) + 1) * (long long)step;
+		c = clamp_ll((floor((double)cur / step) + 1) * step);
 		if (c < best)
 			best = c;
 		break;

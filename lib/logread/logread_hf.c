@@ -133,7 +133,7 @@ entry_points(struct logreader *r, json_t *o, long long line)
 	if (json_is_integer(v))
 		step = json_integer_value(v);
 	else if (json_is_real(v) && json_real_value(v) ==
-	    floor(json_real_value(v)))
+	    floor(json_real_value(v)) && fabs(json_real_value(v)) < 9e15)
 		step = (long long)json_real_value(v);
 	if (json_is_number(json_object_get(o, "epoch")))
 		ep = json_number_value(json_object_get(o, "epoch"));

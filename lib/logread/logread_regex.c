@@ -40,7 +40,7 @@ rx_more(struct logreader *r)
 	if (st->ngroups >= 2) {
 		if (m[1].rm_so < 0 || lr_num(r->in.line + m[1].rm_so,
 		    (size_t)(m[1].rm_eo - m[1].rm_so), &s) == -1 ||
-		    s != (double)(long long)s)
+		    !(fabs(s) < 9e15) || s != floor(s))
 			return 1;
 		step = (long long)s;
 	}
