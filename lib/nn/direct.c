@@ -441,18 +441,48 @@ kern_fwd512(const float *wp, const float *xp, long chs, const long *off,
 		fwd512_block(wp, xp + q, chs, off, C, out + q, os, 1);
 }
 
-__attribute__((target("avx512f,avx512vl,fma")))
-static double
-hsum8_vl(__m256 v)
+/*
+ * out[j] = the eight lanes of v[j] summed in double in hsum8's order (0,
+ * then lane 0, 1, ... 7), for j < 8: the eight rows transposed, so that
+ * one eight-double add takes a lane of all of them.
+ */
+__attribute__((target("avx512f,avx512vl"), always_inline))
+static inline void
+hsum8x8(const __m256 *v, double *out)
 {
-	float f[8];
+	__m256 t0, t1, t2, t3, t4, t5, t6, t7, u0, u1, u2, u3, u4, u5, u6, u7;
+	__m256 r[8];
+	__m512d sum = _mm512_setzero_pd();
 	int i;
-	double s = 0;
 
-	_mm256_storeu_ps(f, v);
+	t0 = _mm256_unpacklo_ps(v[0], v[1]);
+	t1 = _mm256_unpackhi_ps(v[0], v[1]);
+	t2 = _mm256_unpacklo_ps(v[2], v[3]);
+	t3 = _mm256_unpackhi_ps(v[2], v[3]);
+	t4 = _mm256_unpacklo_ps(v[4], v[5]);
+	t5 = _mm256_unpackhi_ps(v[4], v[5]);
+	t6 = _mm256_unpacklo_ps(v[6], v[7]);
+	t7 = _mm256_unpackhi_ps(v[6], v[7]);
+	u0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
+	u1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+	u2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
+	u3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+	u4 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(1, 0, 1, 0));
+	u5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2));
+	u6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0));
+	u7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
+	r[0] = _mm256_permute2f128_ps(u0, u4, 0x20);
+	r[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
+	r[2] = _mm256_permute2f128_ps(u2, u6, 0x20);
+	r[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
+	r[4] = _mm256_permute2f128_ps(u0, u4, 0x31);
+	r[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
+	r[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
+	r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
+#pragma GCC unroll 8
 	for (i = 0; i < 8; i++)
-		s += f[i];
-	return s;
+		sum = _mm512_add_pd(sum, _mm512_cvtps_pd(r[i]));
+	_mm512_storeu_pd(out, sum);
 }
 
 /*
@@ -464,9 +494,10 @@ static void
 kern_dw512(const float *dy, long dys, const float *x, long L,
     double g[KB512][3])
 {
-	__m256 s[KB512][3], x0, x1, x2, d;
+	__m256 s[KB512][3], col[KB512], x0, x1, x2, d;
+	double sum[KB512];
 	long q;
-	int j;
+	int j, kw;
 
 #pragma GCC unroll 8
 	for (j = 0; j < KB512; j++)
@@ -483,10 +514,13 @@ kern_dw512(const float *dy, long dys, const float *x, long L,
 			s[j][2] = _mm256_fmadd_ps(d, x2, s[j][2]);
 		}
 	}
-	for (j = 0; j < KB512; j++) {
-		g[j][0] += hsum8_vl(s[j][0]);
-		g[j][1] += hsum8_vl(s[j][1]);
-		g[j][2] += hsum8_vl(s[j][2]);
+	for (kw = 0; kw < 3; kw++) {
+#pragma GCC unroll 8
+		for (j = 0; j < KB512; j++)
+			col[j] = s[j][kw];
+		hsum8x8(col, sum);
+		for (j = 0; j < KB512; j++)
+			g[j][kw] += sum[j];
 	}
 }
 
