@@ -847,7 +847,7 @@ add_mark(struct plot *p, double x, double lr)
 static void
 marks_from_meta(const struct opts *o, struct plot *p, struct run *r)
 {
-	long long iters[256], limit, ipe = r->pr.ipe;
+	long long iters[256], limit, end, ipe = r->pr.ipe;
 	double lrs[256];
 	struct sched s;
 	const char *text;
@@ -868,9 +868,13 @@ marks_from_meta(const struct opts *o, struct plot *p, struct run *r)
 		    "(give -I)", r->path);
 		return;
 	}
-	if (json_get_int(r->pr.meta, "iters", &limit) != 0 || limit <= 0)
-		limit = (long long)ceil(run_end(o, r) * (o->iter_axis ? 1 :
-		    ipe));
+	/*
+	 * A resumed run's log starts with the first part's meta record, whose
+	 * length may stop short of where the log ends: take the longer.
+	 */
+	end = (long long)ceil(run_end(o, r) * (o->iter_axis ? 1 : ipe));
+	if (json_get_int(r->pr.meta, "iters", &limit) != 0 || limit < end)
+		limit = end + 1;
 	n = sched_changes(&s, ipe, limit, iters, lrs, 256);
 	for (i = 1; i < n; i++) {
 		if (lrs[i] / lrs[i - 1] > 0.5 && lrs[i] / lrs[i - 1] < 2)
@@ -1041,8 +1045,8 @@ write_script(FILE *fp, const struct opts *o, struct plot *p, enum term t,
 		keys += strstr(p->clauses[i], " title ") != NULL;
 	/* The key goes under the plot, three entries a row. */
 	fprintf(fp, "set key outside below center horizontal Left reverse "
-	    "box lc rgb \"#cccccc\" samplen 2 width 1 maxcols 3\n");
-	fprintf(fp, "set bmargin %d\n", (keys + 2) / 3 + (p->dumb ? 4 : 5));
+	    "box lc rgb \"#cccccc\" samplen 2 width 1 maxcols 2\n");
+	fprintf(fp, "set bmargin %d\n", (keys + 1) / 2 + (p->dumb ? 4 : 5));
 	write_axes(fp, o, p);
 	fputs("plot ", fp);
 	for (i = 0; i < p->nclause; i++)
