@@ -56,13 +56,13 @@ golden_check() {
 	cat "$3.txt" >&2
 }
 
-# plot OUT LOG...: accuracy and LR of labelled logs (label=path), with
-# the paper's ResNet-20 number as a reference line.
+# plot OUT TITLE LOG...: accuracy and LR of labelled logs (label=path),
+# with the paper's ResNet-20 number as a reference line.
 plot() {
-	_out=$1
-	shift
-	acc-plot -s test,val -r 91.25:"paper, 64k iterations" -o "$_out" "$@" \
-	    >/dev/null || die "acc-plot $_out failed"
+	_out=$1 _title=$2
+	shift 2
+	acc-plot -s test,val -r 91.25:"paper, 64k iterations" -T "$_title" \
+	    -o "$_out" "$@" >/dev/null || die "acc-plot $_out failed"
 }
 
 # pct FILE FILTER: a fraction in a JSON file as a percentage, 2 decimals.
