@@ -155,7 +155,7 @@ run_example() {
 	case $cmd in
 	*lightning_logs* | *runs/[A-Z][a-z][a-z][0-9]*)
 		if [ "$have_shared" -eq 0 ]; then
-			skip "$name" "REPROKIT_SHARED unset or without lightning logs"
+			skip "$name" "REPROKIT_SHARED unset or lacks the logs"
 			return
 		fi
 		;;
@@ -182,8 +182,8 @@ run_example() {
 	esac
 	touch "$box/.stamp"
 	if [ "$long" -eq 1 ]; then
-		(cd "$box" && timeout 10 sh -c "$cmd") >"$box.out" 2>"$box.err" \
-		    </dev/null
+		(cd "$box" && timeout 10 sh -c "$cmd") \
+		    >"$box.out" 2>"$box.err" </dev/null
 	else
 		(cd "$box" && sh -c "$cmd") >"$box.out" 2>"$box.err" </dev/null
 	fi
@@ -198,9 +198,11 @@ run_example() {
 		fi
 	elif [ "$st" -eq 0 ] || { [ "$st" -eq 1 ] && [ "$checker" -eq 1 ]; }
 	then
-		# A success says nothing that reads as an error.
-		if grep -Eq '^usage:|^[a-z-]+: .*(error|invalid|cannot|No such)' \
-		    "$box.err"; then
+		# A success says nothing that reads as an error; this also
+		# catches a failing first stage of a pipeline (sh has no
+		# pipefail).
+		bad='usage:|^[a-z-]+: .*(error|invalid|cannot|No such)'
+		if grep -Eq "$bad" "$box.err"; then
 			example_fail "$name" "exit status $st, with an error"
 		else
 			pass "$name"
