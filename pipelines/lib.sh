@@ -3,6 +3,9 @@
 say() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
 die() { say "$*"; exit 2; }
 
+# Run from a checkout, the programs built beside the pipelines come first.
+[ -x "$top/bin/rn-train" ] && PATH=$top/bin:$PATH && export PATH
+
 command -v jq >/dev/null 2>&1 || die "jq is needed (apt-get install jq)"
 
 # jq_int FILE FILTER: an integer field of a JSON file.

@@ -60,6 +60,28 @@ else
 	    jq -c '$strip' $r.cut/train.jsonl >$r.b && cmp $r.a $r.b"
 fi
 
+# A log that declares no schedule is held to the paper's; the programs are
+# found beside the pipelines without PATH's help.
+printf 'step,lr\n' >"$TESTTMP/flat.csv"
+i=0
+while [ $i -le 40000 ]; do
+	echo "$i,0.1"
+	i=$((i + 400))
+done >>"$TESTTMP/flat.csv"
+run_case "audit: no declared schedule: the paper's" 1 \
+    "declares no schedule.*(.|\n)*" env PATH=/usr/bin:/bin \
+    sh "$P/audit" -o "$TESTTMP/a0" "$TESTTMP/flat.csv"
+check "audit: never decayed at 32k against the paper" \
+    "jq -se 'map(select(.kind == \"never_decayed\")) | .[0].iter == 32000' \
+    $TESTTMP/a0/audit.json"
+touch "$TESTTMP/plain"
+run_case "audit: output under a file" 2 'cannot make the output directory' \
+    sh "$P/audit" -o "$TESTTMP/plain/out" "$TESTTMP/flat.csv"
+run_case "audit: missing log" 2 'No such file' \
+    sh "$P/audit" -o "$TESTTMP/a3" "$TESTTMP/nonexistent"
+check "audit: nothing left of a failed audit" \
+    "[ -z \"\$(ls -A $TESTTMP/a3)\" ]"
+
 if [ -z "$S" ]; then
 	skip "audit: Lightning logs" "REPROKIT_SHARED unset"
 else
