@@ -69,7 +69,7 @@ while [ $i -le 40000 ]; do
 	i=$((i + 400))
 done >>"$TESTTMP/flat.csv"
 run_case "audit: no declared schedule: the paper's" 1 \
-    "declares no schedule.*(.|\n)*" env PATH=/usr/bin:/bin \
+    "declares no schedule" env PATH=/usr/bin:/bin \
     sh "$P/audit" -o "$TESTTMP/a0" "$TESTTMP/flat.csv"
 check "audit: never decayed at 32k against the paper" \
     "jq -se 'map(select(.kind == \"never_decayed\")) | .[0].iter == 32000' \
