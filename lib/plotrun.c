@@ -11,6 +11,7 @@
 
 #include "jsonio.h"
 #include "logread.h"
+#include "logread_audit.h"
 #include "plotrun.h"
 #include "util.h"
 
@@ -63,6 +64,19 @@ series_push(struct series *s, long long step, double epoch, double v)
 	s->n++;
 }
 
+/*
+ * Lightning, Keras and timm write the 0-based epoch in progress on the
+ * record of an evaluation made at that epoch's end; rn-train and the golden
+ * files count the epochs completed.  Their accuracies move one epoch on;
+ * their learning rates, the rate in force during that epoch, stay.
+ */
+static int
+epoch_in_progress(const char *format)
+{
+	return strcmp(format, "lightning-csv") == 0 ||
+	    strcmp(format, "keras-csv") == 0 || strcmp(format, "timm") == 0;
+}
+
 int
 plotrun_load(struct plotrun *pr, const char *path, const char *format,
     const char *const *want, char *err, size_t errlen)
@@ -71,14 +85,17 @@ plotrun_load(struct plotrun *pr, const char *path, const char *format,
 	struct logpoint p;
 	json_t *meta;
 	long long ipe;
-	int rc;
+	int rc, shift;
 
 	memset(pr, 0, sizeof(*pr));
 	if ((r = logread_open(path, format, err, errlen)) == NULL)
 		return -1;
+	shift = epoch_in_progress(logread_format(r));
 	while ((rc = logread_next(r, &p)) == 1) {
 		if (!tag_wanted(p.tag, want) || isnan(p.value))
 			continue;
+		if (shift && isfinite(p.epoch) && !audit_is_lr_tag(p.tag))
+			p.epoch += 1;
 		series_push(series_get(pr, p.tag), p.step, p.epoch, p.value);
 	}
 	if (rc < 0) {

@@ -151,8 +151,12 @@ expect "paper: band across the plot, epochs 0 (the first rate) to 23" \
 run_case "lightning csv, -t" 0 'lr-SGD: no epochs to place the rate on' \
     acc-plot -s val -t val=val/acc -o "$T/p/pl.png" \
     "$R/lightning/metrics.csv"
-expect "lightning: percent values read as percent (55.25 at epoch 1)" \
-    "$(row "$T/p/pl.tsv" 'metrics val accuracy' 1 | cut -f2)" 55.25
+# Its epoch column is the 0-based epoch in progress: the evaluation at the
+# end of epoch 1 (steps 100-199) is drawn at 2 epochs completed.
+expect "lightning: percent values read as percent (55.25 at epoch 2)" \
+    "$(row "$T/p/pl.tsv" 'metrics val accuracy' 2 | cut -f2)" 55.25
+expect "lightning: the first evaluation after one epoch" \
+    "$(row "$T/p/pl.tsv" 'metrics val accuracy' 1 | cut -f2)" 41.5
 run_case "lightning csv, -x iter" 0 '' acc-plot -x iter -s val \
     -t val=val/acc -o "$T/p/pli.png" "$R/lightning/metrics.csv"
 expect "lightning: the lr-SGD column is the rate, 0.01 from step 249" \
