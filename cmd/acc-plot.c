@@ -1148,7 +1148,7 @@ run_gnuplot(const char *script, const char *datafile, const char *outfile,
 
 /* Temporary files to remove if the program dies half-way. */
 static struct afile tmp_data, tmp_script;
-static char *tmp_picture, *tmp_files[2];
+static char *tmp_picture, *tmp_files[3];
 
 static void
 cleanup(void)
@@ -1162,7 +1162,7 @@ cleanup(void)
 		free(tmp_picture);
 		tmp_picture = NULL;
 	}
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 3; i++)
 		if (tmp_files[i] != NULL) {
 			unlink(tmp_files[i]);
 			free(tmp_files[i]);
@@ -1250,13 +1250,15 @@ static void
 render_stdout(const struct opts *o, struct plot *p, const char *title)
 {
 	const char *dir = getenv("TMPDIR");
+	char buf[8192];
 	FILE *fp;
+	size_t n;
 	int fd, i;
 
 	if (dir == NULL || *dir == '\0')
 		dir = "/tmp";
 	atexit_cleanup(cleanup);
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 3; i++) {
 		tmp_files[i] = xasprintf("%s/acc-plot.XXXXXX", dir);
 		if ((fd = mkstemp(tmp_files[i])) == -1) {
 			free(tmp_files[i]);
@@ -1274,8 +1276,21 @@ render_stdout(const struct opts *o, struct plot *p, const char *title)
 	write_script(fp, o, p, TERM_STDOUT, "", "", title);
 	if (fclose(fp) != 0)
 		die("%s:", tmp_files[1]);
-	run_gnuplot(tmp_files[1], tmp_files[0], "", "terminal plot");
+	/*
+	 * gnuplot does not report a failed write, so the plot goes to a file
+	 * first and from there to standard output, where close_stdout() sees
+	 * a full disk or a closed pipe.
+	 */
+	run_gnuplot(tmp_files[1], tmp_files[0], tmp_files[2], "terminal plot");
+	if ((fp = fopen(tmp_files[2], "r")) == NULL)
+		die("%s:", tmp_files[2]);
+	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
+		if (fwrite(buf, 1, n, stdout) != n)
+			break;
+	fclose(fp);
 	cleanup();
+	if (fflush(stdout) != 0 || ferror(stdout))
+		die("write error on standard output:");
 }
 
 /* "label=path" names a run, unless a file has that very name. */

@@ -197,4 +197,7 @@ run_case "bad -r" 2 '-r x' acc-plot -r x "$R/fork20.jsonl"
 run_case "bad -S" 2 'WIDTHxHEIGHT' acc-plot -S 10 "$R/fork20.jsonl"
 run_case "no operands" 2 'usage' acc-plot
 
+# The terminal plot reaches a full disk through acc-plot, which says so.
+run_case "terminal plot to a full disk" 2 'write error on standard output' \
+    sh -c 'acc-plot -s test "$1" >/dev/full' sh "$R/seed1.jsonl"
 finish
