@@ -582,6 +582,18 @@ do_check(const struct opts *o)
 	/* More curves than that: keep every tag. */
 	load_run(o, rpath, g.ncurve < MAX_SPLITS ? splits : NULL, nsplits,
 	    &pr);
+	/* A log without any of the accuracies is not a run to judge. */
+	for (j = 0; j < nsplits; j++) {
+		struct series *se = plotrun_series(&pr, acc_tag(o, splits[j],
+		    err, sizeof(err)));
+
+		if (se != NULL && se->n > 0)
+			break;
+	}
+	if (j == nsplits)
+		die("%s: no accuracy for %s%s in the log (see -t)", rpath,
+		    splits[0], nsplits > 1 ? " or the golden's other splits" :
+		    "");
 	if (g.depth > 0 && pr.meta != NULL &&
 	    json_get_int(pr.meta, "depth", &depth) == 0 && depth != g.depth)
 		warnmsg("%s: a ResNet-%lld checked against %s, a ResNet-%lld",

@@ -182,4 +182,8 @@ else
 	skip "reference runs" "REPROKIT_SHARED is not set"
 fi
 
+# A log with a learning rate and no accuracy is bad input, not a deviation.
+printf 'step,lr\n0,0.1\n100,0.1\n' >"$T/lronly.csv"
+run_case "a log without accuracy" 2 'no accuracy for test in the log' \
+    acc-check "$TOP/golden/resnet20-paper.json" "$T/lronly.csv"
 finish
