@@ -21,7 +21,7 @@
 #include "util.h"
 
 static const char usage_text[] =
-    "usage: lr-audit [-dqt] [-b batch] [-f format] [-H either|next|current]\n"
+    "[-dqt] [-b batch] [-f format] [-H either|next|current]\n"
     "                [-i iters-per-epoch] [-k step-key] [-n train-size]\n"
     "                [-r regex] [-s schedule] [-T tag] [-u epoch|step]\n"
     "                [log]";
@@ -107,7 +107,7 @@ parse_args(struct opts *o, int argc, char **argv)
 				    optarg);
 			break;
 		case 'h':
-			printf("%s\n", usage_text);
+			printf("usage: lr-audit %s\n", usage_text);
 			exit(EXIT_OK);
 		case 'i':
 			o->ipe = num_arg("--iters-per-epoch", optarg, 1,
@@ -146,7 +146,7 @@ parse_args(struct opts *o, int argc, char **argv)
 			printf("lr-audit %s\n", REPROKIT_VERSION);
 			exit(EXIT_OK);
 		default:
-			usage_error(usage_text, "unknown option");
+			usage_error(usage_text, NULL);
 		}
 	}
 	argc -= optind;

@@ -253,7 +253,9 @@ tag_class(struct audit *a, const char *tag)
 	c->tag = tag;
 	c->epoch = !strcmp(tag, "epoch") || ends_with(tag, "/epoch");
 	c->series = -1;
-	if (audit_is_lr_tag(tag) && (sp = series_get(a, tag)) != NULL)
+	/* -T names the rate's column even when its name does not say so. */
+	if ((audit_is_lr_tag(tag) || (a->o.tag != NULL &&
+	    strcmp(tag, a->o.tag) == 0)) && (sp = series_get(a, tag)) != NULL)
 		c->series = sp - a->ser;
 	return c;
 }

@@ -156,4 +156,20 @@ else
 	check "synthetic: 0.001 at 32000" \
 	    "grep -q '\"step\":32000,\"iter\":32000,\"lr\":0.00100000004749' '$out'"
 fi
+# -T names a rate column whose name does not say it is one.
+printf 'it,train_loss,my_lr\n' >"$TESTTMP/gen.csv"
+i=0
+while [ $i -le 200 ]; do
+	if [ $i -lt 100 ]; then l=0.1; elif [ $i -lt 150 ]; then l=0.01
+	else l=0.001; fi
+	echo "$i,1.0,$l"
+	i=$((i + 1))
+done >>"$TESTTMP/gen.csv"
+run_case "-T: a column of any name" 0 'tag my_lr, consistent' lr-audit \
+    -k it -T my_lr -s multistep:lr=0.1,milestones=100/150,gamma=0.1 \
+    "$TESTTMP/gen.csv"
+run_case "-T: the same column, decayed late" 1 'my_lr' lr-audit \
+    -k it -T my_lr -s multistep:lr=0.1,milestones=90/150,gamma=0.1 \
+    "$TESTTMP/gen.csv"
+run_case "usage: one usage line" 2 '^usage: lr-audit \[-dqt\]' lr-audit -Z
 finish
