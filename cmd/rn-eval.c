@@ -220,6 +220,10 @@ main(int argc, char **argv)
 	jsonl_emit(stdout, rec);
 	close_stdout();
 	par_shutdown();
-	return o.min_acc >= 0 && (double)res.correct / res.n < o.min_acc ?
-	    EXIT_FOUND : EXIT_OK;
+	if (o.min_acc >= 0 && (double)res.correct / res.n < o.min_acc) {
+		warnmsg("%s: %s accuracy %.2f%% is below %.2f%%", o.ckpt,
+		    o.split, 100.0 * res.correct / res.n, 100 * o.min_acc);
+		return EXIT_FOUND;
+	}
+	return EXIT_OK;
 }

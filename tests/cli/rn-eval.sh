@@ -56,7 +56,8 @@ check "val: as rn-train measured it" \
     \$e.acc == \$t.acc and \$e.loss == \$t.loss' '$out' \
     '$T/train.jsonl' >/dev/null"
 run_case "threshold met" 0 '' rn-eval -m "$M" -a 0 "$T/r8.ck"
-run_case "threshold missed" 1 '' rn-eval -m "$M" -a 1 "$T/r8.ck"
+run_case "threshold missed" 1 'r8.ck: test accuracy .* is below 100.00%' \
+    rn-eval -m "$M" -a 1 "$T/r8.ck"
 run_case "the first 10 images" 0 '' rn-eval -m "$M" -X 10 -b 3 "$T/r8.ck"
 check "-X 10: n is 10" "jq -e '.n == 10' '$out' >/dev/null"
 
