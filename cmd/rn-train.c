@@ -21,6 +21,7 @@
 
 #include <jansson.h>
 
+#include "atomic.h"
 #include "cifar.h"
 #include "hash.h"
 #include "jsonio.h"
@@ -567,6 +568,34 @@ setup_schedule(struct run *R)
 		    R->o.every_ckpt);
 }
 
+/*
+ * A checkpoint that cannot be written is better found now than after
+ * hours of training: try the place with a temporary file.
+ */
+static void
+check_outputs(const struct run *R)
+{
+	struct afile af;
+	char *probe;
+
+	if (dist_rank() != 0)
+		return;
+	if (R->o.out_dir != NULL) {
+		if (mkdir(R->o.out_dir, 0777) == -1 && errno != EEXIST)
+			die("%s:", R->o.out_dir);
+		probe = xasprintf("%s/ckpt-probe", R->o.out_dir);
+		if (afile_open(&af, probe) != 0)
+			die("%s:", R->o.out_dir);
+		afile_abort(&af);
+		free(probe);
+	}
+	if (R->o.ckpt_path != NULL) {
+		if (afile_open(&af, R->o.ckpt_path) != 0)
+			die("%s:", R->o.ckpt_path);
+		afile_abort(&af);
+	}
+}
+
 /* Every rank needs at least one image of every batch. */
 static void
 check_split(const struct run *R)
@@ -1014,6 +1043,7 @@ main(int argc, char **argv)
 	R.argv = argv;
 	R.last_ckpt = -1;
 	setup(&R);
+	check_outputs(&R);
 	emit_meta(&R);
 	R.t0 = now_s();
 	while (R.iter < R.iters) {

@@ -227,4 +227,10 @@ check "CIFAR-10: test accuracy well above chance (> 30%)" \
     "jq -s -e 'map(select(.type == \"eval\" and .split == \"test\")) | \
     length == 1 and .[0].n == 1000 and .[0].acc > 0.3' '$T/real.jsonl' \
     >/dev/null"
+# An unwritable checkpoint place stops the run before it trains.
+: >"$T/plainfile"
+run_case "checkpoint under a file: refused before training" 2 \
+    'plainfile/x.rnck: Not a directory' \
+    rn-train -m "$M" -n 1 -b 16 -x 64 -X 20 -i 2 -c "$T/plainfile/x.rnck"
+check "checkpoint under a file: no log written" "[ ! -s '$out' ]"
 finish
