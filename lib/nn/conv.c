@@ -31,9 +31,7 @@ static int s2_simd = -1;	/* -1: not decided yet */
 #define MIN_TILES	16	/* so that threads share a batch evenly */
 
 /* Per-worker unfold buffers, and the per-tile weight-gradient parts. */
-static float	*colbuf[PAR_MAX_THREADS];
-static size_t	 colcap;
-static int	 colthreads;
+static struct par_bufs colbufs;	/* each worker's im2col matrix */
 static float	*partbuf;
 static size_t	 partcap;
 static float	*wflip;
@@ -56,35 +54,6 @@ int
 conv_out(int size, int ks, int stride, int pad)
 {
 	return (size + 2 * pad - ks) / stride + 1;
-}
-
-static void
-reserve(float **buf, size_t *cap, size_t n)
-{
-	if (n <= *cap)
-		return;
-	free(*buf);
-	*buf = xaligned_alloc(64, n * sizeof(float));
-	*cap = n;
-}
-
-static void
-reserve_cols(size_t n)
-{
-	int i;
-
-	if (n <= colcap && par_nthreads() <= colthreads)
-		return;
-	if (n < colcap)
-		n = colcap;
-	for (i = 0; i < PAR_MAX_THREADS; i++) {
-		free(colbuf[i]);
-		colbuf[i] = NULL;
-	}
-	colthreads = par_nthreads();
-	for (i = 0; i < colthreads; i++)
-		colbuf[i] = xaligned_alloc(64, n * sizeof(float));
-	colcap = n;
 }
 
 /* d[i] = s[2 i] for i < n: a stride-2 row of im2col. */
@@ -380,7 +349,7 @@ forward_task(void *arg, int t, int worker)
 	const struct conv *cv = j->cv;
 	int n0, n1, CKK = cv->C * cv->ks * cv->ks;
 	long HoWo = (long)j->Ho * j->Wo, cols;
-	float *col = colbuf[worker];
+	float *col = colbufs.buf[worker];
 
 	tile_bounds(j, t, &n0, &n1);
 	cols = (n1 - n0) * HoWo;
@@ -412,7 +381,7 @@ conv_forward(const struct conv *cv, const float *x, float *y, int N, int H,
 	j.Ho = conv_out(H, cv->ks, cv->stride, cv->pad);
 	j.Wo = conv_out(W, cv->ks, cv->stride, cv->pad);
 	j.ti = tile_images(N, j.Ho * j.Wo);
-	reserve_cols(CKK * j.ti * j.Ho * j.Wo);
+	par_bufs_reserve(&colbufs, CKK * j.ti * j.Ho * j.Wo);
 	par_for((N + j.ti - 1) / j.ti, forward_task, &j);
 }
 
@@ -457,7 +426,7 @@ backward_task(void *arg, int t, int worker)
 	const struct conv *cv = j->cv;
 	int n0, n1, CKK = cv->C * cv->ks * cv->ks;
 	long HoWo = (long)j->Ho * j->Wo, cols;
-	float *col = colbuf[worker];
+	float *col = colbufs.buf[worker];
 
 	tile_bounds(j, t, &n0, &n1);
 	cols = (n1 - n0) * HoWo;
@@ -502,7 +471,7 @@ make_flip(const struct conv *cv)
 {
 	int k, c, i;
 
-	reserve(&wflip, &wflipcap, (size_t)cv->K * cv->C * 9);
+	par_grow(&wflip, &wflipcap, (size_t)cv->K * cv->C * 9);
 	for (c = 0; c < cv->C; c++)
 		for (k = 0; k < cv->K; k++)
 			for (i = 0; i < 9; i++)
@@ -532,13 +501,13 @@ conv_backward(struct conv *cv, const float *x, const float *dy, float *dx,
 	if (dx != NULL && uses_flip(cv) && (long)cv->K * 9 * j.ti * H * W >
 	    need)
 		need = (long)cv->K * 9 * j.ti * H * W;
-	reserve_cols(need);
+	par_bufs_reserve(&colbufs, need);
 	if (dx != NULL && uses_flip(cv))
 		make_flip(cv);
 	if (ntiles == 1)
 		j.part = cv->dw;
 	else {
-		reserve(&partbuf, &partcap, (size_t)ntiles * cv->K * CKK);
+		par_grow(&partbuf, &partcap, (size_t)ntiles * cv->K * CKK);
 		j.part = partbuf;
 	}
 	par_for(ntiles, backward_task, &j);

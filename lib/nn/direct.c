@@ -47,9 +47,7 @@ static int enabled = -1;	/* -1: not decided yet; else a level */
 static int best = -1;		/* the highest level this CPU runs */
 
 /* Per-worker scratch, grown as needed before a job starts. */
-static float	*scratch[PAR_MAX_THREADS];
-static size_t	 scratch_cap;
-static int	 scratch_threads;
+static struct par_bufs scratch;
 static float	*wpack, *partbuf;
 static size_t	 wpack_cap, part_cap;
 
@@ -106,35 +104,6 @@ direct_available(void)
 			enabled = 1;
 	}
 	return enabled;
-}
-
-static void
-grow(float **p, size_t *cap, size_t n)
-{
-	if (n <= *cap)
-		return;
-	free(*p);
-	*p = xaligned_alloc(64, n * sizeof(float));
-	*cap = n;
-}
-
-static void
-reserve_scratch(size_t n)
-{
-	int i;
-
-	if (n <= scratch_cap && par_nthreads() <= scratch_threads)
-		return;
-	if (n < scratch_cap)
-		n = scratch_cap;
-	for (i = 0; i < PAR_MAX_THREADS; i++) {
-		free(scratch[i]);
-		scratch[i] = NULL;
-	}
-	scratch_threads = par_nthreads();
-	for (i = 0; i < scratch_threads; i++)
-		scratch[i] = xaligned_alloc(64, n * sizeof(float));
-	scratch_cap = n;
 }
 
 static void
@@ -231,7 +200,7 @@ pack_weights(const float *w, int K, int C, int flip, int nb)
 	size_t n = (size_t)(Ko + nb - 1) / nb * nb * Ci * 9;
 	float v;
 
-	grow(&wpack, &wpack_cap, n);
+	par_grow(&wpack, &wpack_cap, n);
 	for (kb = 0; kb < (Ko + nb - 1) / nb; kb++)
 		for (c = 0; c < Ci; c++)
 			for (t = 0; t < 9; t++)
@@ -608,7 +577,7 @@ static void
 fwd_task(void *arg, int t, int worker)
 {
 	const struct dir_job *j = arg;
-	float *xp = scratch[worker], *yt = xp + (long)j->Cin * j->g.chs;
+	float *xp = scratch.buf[worker], *yt = xp + (long)j->Cin * j->g.chs;
 	int n0, n1;
 
 	tile_range(&j->g, t, &n0, &n1);
@@ -631,7 +600,7 @@ direct_forward(const struct conv *cv, const float *x, float *y, int N,
 	    .Kout = cv->K };
 
 	geom_init(&j.g, N, H, W);
-	reserve_scratch(fwd_scratch(&j.g, cv->C, cv->K));
+	par_bufs_reserve(&scratch, fwd_scratch(&j.g, cv->C, cv->K));
 	j.wp = pack_weights(cv->w, cv->K, cv->C, 0, j.g.kb);
 	par_for(ntiles(&j.g), fwd_task, &j);
 }
@@ -676,7 +645,7 @@ bwd_task(void *arg, int t, int worker)
 	const struct dir_job *j = arg;
 	const struct conv *cv = j->cv;
 	int Kp = (cv->K + j->g.kb - 1) / j->g.kb * j->g.kb, n0, n1;
-	float *xp = scratch[worker], *dyp = xp + (long)cv->C * j->g.chs;
+	float *xp = scratch.buf[worker], *dyp = xp + (long)cv->C * j->g.chs;
 	float *yt = dyp + (long)Kp * j->g.chs;
 
 	tile_range(&j->g, t, &n0, &n1);
@@ -724,9 +693,10 @@ direct_backward(struct conv *cv, const float *x, const float *dy,
 	geom_init(&j.g, N, H, W);
 	Kp = (cv->K + j.g.kb - 1) / j.g.kb * j.g.kb;
 	nt = ntiles(&j.g);
-	reserve_scratch((size_t)cv->C * j.g.chs + (size_t)Kp * j.g.chs +
+	par_bufs_reserve(&scratch, (size_t)cv->C * j.g.chs +
+	    (size_t)Kp * j.g.chs +
 	    (size_t)(cv->C + j.g.kb - 1) / j.g.kb * j.g.kb * j.g.Qp);
-	grow(&partbuf, &part_cap, (size_t)nt * cv->K * cv->C * 9);
+	par_grow(&partbuf, &part_cap, (size_t)nt * cv->K * cv->C * 9);
 	j.part = partbuf;
 	if (dx != NULL)
 		j.wp = pack_weights(cv->w, cv->K, cv->C, 1, j.g.kb);

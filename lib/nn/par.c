@@ -159,3 +159,32 @@ par_range(long n, int ntasks, int t, long *lo, long *hi)
 	*lo = t * q + (t < r ? t : r);
 	*hi = *lo + q + (t < r);
 }
+
+void
+par_grow(float **p, size_t *cap, size_t n)
+{
+	if (n <= *cap)
+		return;
+	free(*p);
+	*p = xaligned_alloc(64, n * sizeof(float));
+	*cap = n;
+}
+
+void
+par_bufs_reserve(struct par_bufs *b, size_t n)
+{
+	int i;
+
+	if (n <= b->cap && par_nthreads() <= b->nthreads)
+		return;
+	if (n < b->cap)
+		n = b->cap;
+	for (i = 0; i < PAR_MAX_THREADS; i++) {
+		free(b->buf[i]);
+		b->buf[i] = NULL;
+	}
+	b->nthreads = par_nthreads();
+	for (i = 0; i < b->nthreads; i++)
+		b->buf[i] = xaligned_alloc(64, n * sizeof(float));
+	b->cap = n;
+}

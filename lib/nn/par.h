@@ -22,6 +22,17 @@ void	par_for(int ntasks, par_fn *, void *arg);
 /* Stop the workers (at exit; par_for runs inline afterwards). */
 void	par_shutdown(void);
 
+/* A float buffer for each worker, 64-byte aligned, grown before a job. */
+struct par_bufs {
+	float	*buf[PAR_MAX_THREADS];
+	size_t	 cap;
+	int	 nthreads;
+};
+
+void	par_bufs_reserve(struct par_bufs *, size_t n);
+/* Grow one 64-byte aligned float buffer to hold n (contents not kept). */
+void	par_grow(float **, size_t *cap, size_t n);
+
 /* Split [0, n) into ntasks near-equal ranges; range of task t. */
 void	par_range(long n, int ntasks, int t, long *lo, long *hi);
 
