@@ -111,7 +111,7 @@ parse_args(struct opts *o, int argc, char **argv)
 			exit(EXIT_OK);
 		case 'i':
 			o->ipe = num_arg("--iters-per-epoch", optarg, 1,
-			    1L << 40);
+			    1L << 30);
 			break;
 		case 'k':
 			o->step_key = optarg;
@@ -156,6 +156,9 @@ parse_args(struct opts *o, int argc, char **argv)
 	o->path = argc == 1 ? argv[0] : "-";
 	if ((o->train_size > 0) != (o->batch > 0))
 		usage_error(usage_text, "--train-size and --batch go together");
+	if (o->batch > 0 && o->train_size / o->batch > 1L << 30)
+		usage_error(usage_text, "--train-size %lld at --batch %lld: "
+		    "too many iterations per epoch", o->train_size, o->batch);
 	if (o->ipe > 0 && o->train_size > 0)
 		usage_error(usage_text, "give --iters-per-epoch or "
 		    "--train-size and --batch, not both");

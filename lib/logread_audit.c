@@ -28,6 +28,7 @@
 #define AUDIT_MAX_RUNS		200000
 #define AUDIT_MAX_CHANGES	4096
 #define AUDIT_MAX_OBSERVED	200
+#define AUDIT_MAX_STEP		1000000000000000LL	/* 10^15 */
 
 /* A double as a long long, clamped instead of overflowing. */
 static long long
@@ -286,6 +287,10 @@ audit_add(struct audit *a, const struct logpoint *pt)
 	long long key, step;
 
 	a->npoints++;
+	/* No log counts this far; such a step is damage, not data. */
+	if (pt->step > AUDIT_MAX_STEP || pt->step < -1 ||
+	    (isfinite(pt->epoch) && fabs(pt->epoch) > AUDIT_MAX_STEP))
+		return;
 	key = order_key(a, pt->step, pt->epoch);
 	step = pt->step;
 	if (step < 0 && isfinite(pt->epoch))
@@ -373,13 +378,15 @@ update_of(const struct audit *a, long long step, double epoch,
 		*idx = *alt = step - 1;
 		break;
 	case F_MMCV:
+		/* In doubles: epochs times epoch lengths may be huge. */
 		e = isfinite(epoch) && epoch > 0 ? to_ll(epoch) : 0;
-		*idx = *alt = e * ipe + step - 1;
+		*idx = *alt = to_ll((double)e * (double)ipe + (double)step -
+		    1);
 		break;
 	case F_EPOCHS:
 		e = step;		/* the epoch, see audit_add */
-		*idx = e * ipe;
-		*alt = (e + 1) * ipe - 1;
+		*idx = to_ll((double)e * (double)ipe);
+		*alt = to_ll(((double)e + 1) * (double)ipe - 1);
 		break;
 	case F_STEP:
 		*idx = *alt = step;
@@ -899,7 +906,7 @@ declared_changes(const struct audit *a, long long end, long long *cp,
 	if (a->d->stop.v > 0 && (m = to_ll(dur_iters(a->d->stop,
 	    a->ipe > 0 ? a->ipe : 1))) > lim)
 		lim = m;
-	if (lim < 4 * end)
+	if (end < AUDIT_MAX_STEP && lim < 4 * end)
 		lim = 4 * end + 1;
 	if (a->d->warmup == WARMUP_NONE)
 		return sched_changes(a->d, a->ipe > 0 ? a->ipe : 1, lim, cp,
