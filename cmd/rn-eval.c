@@ -45,17 +45,6 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-static long
-num_arg(const char *opt, const char *s, long lo, long hi)
-{
-	const char *why;
-	long v;
-
-	if (parse_long(s, lo, hi, &v, &why) != 0)
-		usage_error(USAGE, "%s %s: %s", opt, s, why);
-	return v;
-}
-
 static void
 parse_args(struct opts *o, int argc, char **argv)
 {
@@ -79,7 +68,7 @@ parse_args(struct opts *o, int argc, char **argv)
 				usage_error(USAGE, "-a %s: %s", optarg, why);
 			break;
 		case 'b':
-			o->batch = num_arg("-b", optarg, 1, 65536);
+			o->batch = opt_long(USAGE, "-b", optarg, 1, 65536);
 			break;
 		case 'm':
 			o->manifest = optarg;
@@ -93,11 +82,11 @@ parse_args(struct opts *o, int argc, char **argv)
 			o->split = optarg;
 			break;
 		case 't':
-			o->threads = num_arg("-t", optarg, 1,
+			o->threads = opt_long(USAGE, "-t", optarg, 1,
 			    PAR_MAX_THREADS);
 			break;
 		case 'X':
-			o->max = num_arg("-X", optarg, 1, 1L << 30);
+			o->max = opt_long(USAGE, "-X", optarg, 1, 1L << 30);
 			break;
 		default:
 			usage_error(USAGE, NULL);

@@ -115,28 +115,6 @@ usage(void)
 	exit(EXIT_BAD);
 }
 
-static long
-num_arg(const char *opt, const char *s, long lo, long hi)
-{
-	const char *why;
-	long v;
-
-	if (parse_long(s, lo, hi, &v, &why) != 0)
-		usage_error(USAGE, "%s %s: %s", opt, s, why);
-	return v;
-}
-
-static double
-real_arg(const char *opt, const char *s, double lo, double hi)
-{
-	const char *why;
-	double v;
-
-	if (parse_double(s, lo, hi, &v, &why) != 0)
-		usage_error(USAGE, "%s %s: %s", opt, s, why);
-	return v;
-}
-
 static const struct option longopts[] = {
 	{ "no-augment",		no_argument,		NULL, 'A' },
 	{ "no-bn-decay",	no_argument,		NULL, 'D' },
@@ -204,7 +182,7 @@ parse_model_opt(struct opts *o, int c, const char *arg)
 		o->augment_set = 1;
 		break;
 	case 'b':
-		o->batch = num_arg("-b", arg, 1, 65536);
+		o->batch = opt_long(USAGE, "-b", arg, 1, 65536);
 		o->batch_set = 1;
 		break;
 	case 'D':
@@ -212,7 +190,7 @@ parse_model_opt(struct opts *o, int c, const char *arg)
 		o->decay_set = 1;
 		break;
 	case 'd':
-		d = num_arg("-d", arg, 8, 60002);
+		d = opt_long(USAGE, "-d", arg, 8, 60002);
 		if ((d - 2) % 6 != 0)
 			usage_error(USAGE, "-d %s: not 6n+2 (20, 32, 44, 56, "
 			    "110, ...)", arg);
@@ -220,7 +198,7 @@ parse_model_opt(struct opts *o, int c, const char *arg)
 		o->n_set = 1;
 		break;
 	case 'g':
-		o->groups = num_arg("-g", arg, 1, BN_MAX_GROUPS);
+		o->groups = opt_long(USAGE, "-g", arg, 1, BN_MAX_GROUPS);
 		o->groups_set = 1;
 		break;
 	case 'I':
@@ -234,7 +212,7 @@ parse_model_opt(struct opts *o, int c, const char *arg)
 		o->drop_set = 1;
 		break;
 	case 'n':
-		o->n = num_arg("-n", arg, 1, 10000);
+		o->n = opt_long(USAGE, "-n", arg, 1, 10000);
 		o->n_set = 1;
 		break;
 	case 'p':
@@ -245,7 +223,8 @@ parse_model_opt(struct opts *o, int c, const char *arg)
 		o->norm_set = 1;
 		break;
 	case 'r':
-		o->seed = (unsigned long long)num_arg("-r", arg, 0, LONG_MAX);
+		o->seed = (unsigned long long)opt_long(USAGE, "-r", arg, 0,
+		    LONG_MAX);
 		o->seed_set = 1;
 		break;
 	case 'S':
@@ -255,7 +234,7 @@ parse_model_opt(struct opts *o, int c, const char *arg)
 		o->shortcut_set = 1;
 		break;
 	case 'x':
-		o->max_train = num_arg("-x", arg, 1, 1L << 30);
+		o->max_train = opt_long(USAGE, "-x", arg, 1, 1L << 30);
 		o->max_train_set = 1;
 		break;
 	default:
@@ -282,10 +261,10 @@ parse_run_opt(struct opts *o, int c, const char *arg)
 		o->iters_arg = arg;
 		break;
 	case 'l':
-		o->log_every = num_arg("-l", arg, 1, 1L << 40);
+		o->log_every = opt_long(USAGE, "-l", arg, 1, 1L << 40);
 		break;
 	case 'M':
-		o->momentum = real_arg("-M", arg, 0, 1);
+		o->momentum = opt_double(USAGE, "-M", arg, 0, 1);
 		o->momentum_set = 1;
 		break;
 	case 'm':
@@ -305,18 +284,18 @@ parse_run_opt(struct opts *o, int c, const char *arg)
 		o->schedule_set = 1;
 		break;
 	case 't':
-		o->threads = num_arg("-t", arg, 1, PAR_MAX_THREADS);
+		o->threads = opt_long(USAGE, "-t", arg, 1, PAR_MAX_THREADS);
 		break;
 	case 'W':
 		o->warmup = 1;
 		o->warmup_set = 1;
 		break;
 	case 'w':
-		o->wd = real_arg("-w", arg, 0, 1);
+		o->wd = opt_double(USAGE, "-w", arg, 0, 1);
 		o->wd_set = 1;
 		break;
 	case 'X':
-		o->max_eval = num_arg("-X", arg, 0, 1L << 30);
+		o->max_eval = opt_long(USAGE, "-X", arg, 0, 1L << 30);
 		break;
 	default:
 		usage();
@@ -386,11 +365,11 @@ every_arg(const char *opt, const char *s, long long ipe)
 	if (len > 2 && strcmp(s + len - 2, "ep") == 0) {
 		num = xstrdup(s);
 		num[len - 2] = '\0';
-		v = num_arg(opt, num, 0, 1L << 30);
+		v = opt_long(USAGE, opt, num, 0, 1L << 30);
 		free(num);
 		return v * ipe;
 	}
-	return num_arg(opt, s, 0, 1L << 40);
+	return opt_long(USAGE, opt, s, 0, 1L << 40);
 }
 
 static const char *

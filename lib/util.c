@@ -259,6 +259,30 @@ parse_double(const char *s, double lo, double hi, double *out,
 	return 0;
 }
 
+long
+opt_long(const char *usage, const char *opt, const char *s, long lo,
+    long hi)
+{
+	const char *why;
+	long v;
+
+	if (parse_long(s, lo, hi, &v, &why) != 0)
+		usage_error(usage, "%s %s: %s", opt, s, why);
+	return v;
+}
+
+double
+opt_double(const char *usage, const char *opt, const char *s, double lo,
+    double hi)
+{
+	const char *why;
+	double v;
+
+	if (parse_double(s, lo, hi, &v, &why) != 0)
+		usage_error(usage, "%s %s: %s", opt, s, why);
+	return v;
+}
+
 void
 close_stdout(void)
 {

@@ -54,6 +54,15 @@ int		 parse_long(const char *, long, long, long *, const char **);
 int		 parse_double(const char *, double, double, double *,
 		    const char **);
 
+/*
+ * An option's number within [lo, hi], or a usage error that names the
+ * option, the value and why ("-b 0: too small"), then the usage line.
+ */
+long		 opt_long(const char *usage, const char *opt, const char *s,
+		    long lo, long hi);
+double		 opt_double(const char *usage, const char *opt, const char *s,
+		    double lo, double hi);
+
 /* Flush and close stdout; die on a write error (ENOSPC, EPIPE, ...). */
 void		 close_stdout(void);
 

@@ -73,4 +73,9 @@ run_case "not a checkpoint" 2 'split.json: not an rn-train checkpoint' \
 echo '{"type": "cifar-split"' >"$T/bad.json"
 run_case "a broken manifest" 2 'bad.json:' rn-eval -m "$T/bad.json" \
     "$T/r8.ck"
+# Numeric options are checked whole and within range, named in the error.
+run_case "-t out of range" 2 '^rn-eval: -t 999: too large$' \
+    rn-eval -t 999 x.ck
+run_case "-b not a number" 2 '^rn-eval: -b 12x: not an integer$' \
+    rn-eval -b 12x x.ck
 finish

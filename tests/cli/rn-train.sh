@@ -233,4 +233,6 @@ run_case "checkpoint under a file: refused before training" 2 \
     'plainfile/x.rnck: Not a directory' \
     rn-train -m "$M" -n 1 -b 16 -x 64 -X 20 -i 2 -c "$T/plainfile/x.rnck"
 check "checkpoint under a file: no log written" "[ ! -s '$out' ]"
+run_case "-b 0" 2 '^rn-train: -b 0: too small$' rn-train -b 0
+run_case "-M 1.5" 2 '^rn-train: -M 1.5: too large$' rn-train -M 1.5
 finish
