@@ -44,10 +44,10 @@ for t in $targets; do
 	    "fuzz/corpus/$t" "$out/new-$t" >/dev/null 2>&1 || true
 	rm -rf "fuzz/corpus/$t" "$out/new-$t"
 	mv "$out/min-$t" "fuzz/corpus/$t"
-	# A budget of about 150 KiB per target: the smallest inputs stay.
+	# A budget of about 64 KiB per target: the smallest inputs stay.
 	ls -rS "fuzz/corpus/$t" | awk -v d="fuzz/corpus/$t" '
 	    { cmd = "wc -c < \"" d "/" $0 "\""; cmd | getline n; close(cmd)
-	      total += n; if (total > 153600) print d "/" $0 }' |
+	      total += n; if (total > 65536) print d "/" $0 }' |
 	    while read -r f; do rm -f "$f"; done
 	echo "$t: $(ls "fuzz/corpus/$t" | wc -l) inputs kept"
 done
