@@ -44,10 +44,10 @@ for t in $targets; do
 	    "fuzz/corpus/$t" "$out/new-$t" >/dev/null 2>&1 || true
 	rm -rf "fuzz/corpus/$t" "$out/new-$t"
 	mv "$out/min-$t" "fuzz/corpus/$t"
-	# A budget of about 64 KiB per target: the smallest inputs stay.
+	# A budget of 64 KiB and 250 inputs per target: the smallest stay.
 	ls -rS "fuzz/corpus/$t" | awk -v d="fuzz/corpus/$t" '
 	    { cmd = "wc -c < \"" d "/" $0 "\""; cmd | getline n; close(cmd)
-	      total += n; if (total > 65536) print d "/" $0 }' |
+	      total += n; if (total > 65536 || NR > 250) print d "/" $0 }' |
 	    while read -r f; do rm -f "$f"; done
 	echo "$t: $(ls "fuzz/corpus/$t" | wc -l) inputs kept"
 done
