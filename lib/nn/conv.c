@@ -443,28 +443,6 @@ backward_task(void *arg, int t, int worker)
 		backward_dx_col(j, n0, n1, col);
 }
 
-struct sum_job {
-	const float	*part;
-	float		*out;
-	long		 len;
-	int		 nparts, ntasks;
-};
-
-static void
-sum_task(void *arg, int t, int worker)
-{
-	const struct sum_job *s = arg;
-	long lo, hi, i;
-	int p;
-
-	par_range(s->len, s->ntasks, t, &lo, &hi);
-	for (i = lo; i < hi; i++)
-		s->out[i] = s->part[i];
-	for (p = 1; p < s->nparts; p++)
-		for (i = lo; i < hi; i++)
-			s->out[i] += s->part[p * s->len + i];
-}
-
 /* wflip [C][K][3][3] holds w [K][C][3][3] turned by 180 degrees. */
 static void
 make_flip(const struct conv *cv)
@@ -485,7 +463,6 @@ conv_backward(struct conv *cv, const float *x, const float *dy, float *dx,
 {
 	struct conv_job j = { .cv = cv, .x = x, .dy = dy, .dx = dx,
 	    .acc = acc, .N = N, .H = H, .W = W };
-	struct sum_job s;
 	long CKK = (long)cv->C * cv->ks * cv->ks, need;
 	int ntiles;
 
@@ -513,10 +490,5 @@ conv_backward(struct conv *cv, const float *x, const float *dy, float *dx,
 	par_for(ntiles, backward_task, &j);
 	if (ntiles == 1)
 		return;
-	s.part = partbuf;
-	s.out = cv->dw;
-	s.len = cv->K * CKK;
-	s.nparts = ntiles;
-	s.ntasks = s.len >= 8192 ? par_nthreads() : 1;
-	par_for(s.ntasks, sum_task, &s);
+	par_sum_parts(cv->dw, partbuf, cv->K * CKK, ntiles);
 }

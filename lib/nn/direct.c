@@ -659,35 +659,12 @@ bwd_task(void *arg, int t, int worker)
 		conv_tile(j, dyp, yt, j->dx, n0, n1);
 }
 
-struct sum_job {
-	float		*out;
-	const float	*part;
-	long		 len;
-	int		 nparts, ntasks;
-};
-
-static void
-sum_task(void *arg, int t, int worker)
-{
-	const struct sum_job *s = arg;
-	long lo, hi, i;
-	int p;
-
-	par_range(s->len, s->ntasks, t, &lo, &hi);
-	for (i = lo; i < hi; i++)
-		s->out[i] = s->part[i];
-	for (p = 1; p < s->nparts; p++)
-		for (i = lo; i < hi; i++)
-			s->out[i] += s->part[p * s->len + i];
-}
-
 void
 direct_backward(struct conv *cv, const float *x, const float *dy,
     float *dx, int acc, int N, int H, int W)
 {
 	struct dir_job j = { .cv = cv, .x = x, .dy = dy, .dx = dx,
 	    .acc = acc, .Cin = cv->K, .Kout = cv->C };
-	struct sum_job s;
 	int Kp, nt;
 
 	geom_init(&j.g, N, H, W);
@@ -701,10 +678,5 @@ direct_backward(struct conv *cv, const float *x, const float *dy,
 	if (dx != NULL)
 		j.wp = pack_weights(cv->w, cv->K, cv->C, 1, j.g.kb);
 	par_for(nt, bwd_task, &j);
-	s.out = cv->dw;
-	s.part = partbuf;
-	s.len = (long)cv->K * cv->C * 9;
-	s.nparts = nt;
-	s.ntasks = s.len >= 8192 ? par_nthreads() : 1;
-	par_for(s.ntasks, sum_task, &s);
+	par_sum_parts(cv->dw, partbuf, (long)cv->K * cv->C * 9, nt);
 }

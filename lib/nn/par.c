@@ -188,3 +188,39 @@ par_bufs_reserve(struct par_bufs *b, size_t n)
 		b->buf[i] = xaligned_alloc(64, n * sizeof(float));
 	b->cap = n;
 }
+
+struct sum_job {
+	const float	*part;
+	float		*out;
+	long		 len;
+	int		 nparts, ntasks;
+};
+
+static void
+sum_task(void *arg, int t, int worker)
+{
+	const struct sum_job *s = arg;
+	long lo, hi, i;
+	int p;
+
+	(void)worker;
+	par_range(s->len, s->ntasks, t, &lo, &hi);
+	for (i = lo; i < hi; i++)
+		s->out[i] = s->part[i];
+	for (p = 1; p < s->nparts; p++)
+		for (i = lo; i < hi; i++)
+			s->out[i] += s->part[p * s->len + i];
+}
+
+void
+par_sum_parts(float *out, const float *part, long len, int nparts)
+{
+	struct sum_job s;
+
+	s.part = part;
+	s.out = out;
+	s.len = len;
+	s.nparts = nparts;
+	s.ntasks = len >= 8192 ? par_nthreads() : 1;
+	par_for(s.ntasks, sum_task, &s);
+}

@@ -30,6 +30,12 @@ struct par_bufs {
 };
 
 void	par_bufs_reserve(struct par_bufs *, size_t n);
+/*
+ * out[i] = part[0][i] + part[1][i] + ..., the parts of length len laid end
+ * to end, always added in part order so the sum has the same bits
+ * whatever the number of threads.
+ */
+void	par_sum_parts(float *out, const float *part, long len, int nparts);
 /* Grow one 64-byte aligned float buffer to hold n (contents not kept). */
 void	par_grow(float **, size_t *cap, size_t n);
 
