@@ -12,7 +12,9 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 secs=${1:-60}
 [ $# -gt 0 ] && shift
-targets=${*:-"detect tensorboard csv lightning-csv jsonl mmcv hf-trainer-state mlflow regex yaml sched audit"}
+all="detect tensorboard csv lightning-csv jsonl mmcv hf-trainer-state mlflow
+    regex yaml sched audit"
+targets=${*:-$all}
 CC=${FUZZ_CC:-clang}
 out=build/fuzz
 mkdir -p "$out"

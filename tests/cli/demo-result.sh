@@ -10,7 +10,8 @@ S="multistep:lr=0.1,milestones=12ep,gamma=0.1,stop=13ep"
 run_case "lr-audit: decayed arm" 0 'consistent' lr-audit -s "$S" \
     "$D/demo-decayed.jsonl"
 run_case "lr-audit: constant arm" 1 \
-    'lr stayed at 0.1 after the declared decay at iteration 4,224' lr-audit -s "$S" "$D/demo-constant.jsonl"
+    'lr stayed at 0.1 after the declared decay at iteration 4,224' \
+    lr-audit -s "$S" "$D/demo-constant.jsonl"
 run_case "acc-check: decayed arm" 0 'within' acc-check "$G" \
     "$D/demo-decayed.jsonl"
 run_case "acc-check: constant arm" 1 'final test accuracy 79.61% outside' \
