@@ -69,15 +69,6 @@ print_list(const char *key, const double *v, int n)
 	printf("],");
 }
 
-static const char *
-kernel_name(const struct conv *cv)
-{
-	if (cv->ks != 3 || cv->stride != 1 || cv->pad != 1)
-		return "im2col-sgemm";
-	return direct_available() > 1 ? "direct-avx512" :
-	    direct_available() ? "direct-avx2" : "im2col-sgemm";
-}
-
 static float *
 bench_buf(long n, struct rng *g)
 {
@@ -119,7 +110,7 @@ bench_conv(const char *name, struct conv *cv, int N, int H, int nodx,
 	printf("{\"impl\":\"c\",\"layer\":\"%s\",\"kernel\":\"%s\","
 	    "\"threads\":%d,\"fwd_ms\":%.3f,\"bwd_ms\":%.3f,"
 	    "\"fwd_gflops\":%.1f,\"bwd_gflops\":%.1f}\n", name,
-	    kernel_name(cv), par_nthreads(), tf * 1e3, tb * 1e3,
+	    direct_kernel(cv, H, H), par_nthreads(), tf * 1e3, tb * 1e3,
 	    flop / tf / 1e9, flop * (nodx ? 1 : 2) / tb / 1e9);
 	free(x);
 	free(y);
@@ -253,8 +244,9 @@ main(int argc, char **argv)
 	getrusage(RUSAGE_SELF, &ru);
 	macs = forward_macs(r);
 	printf("{\"impl\":\"c\",\"kernels\":\"%s\",\"depth\":%d,\"params\":%zu,"
-	    "\"batch\":%d,\"threads\":%d,", direct_available() > 1 ?
-	    "direct-avx512" : direct_available() ? "direct-avx2" : "gemm",
+	    "\"batch\":%d,\"threads\":%d,", direct_available() > 2 ?
+	    "winograd-avx512" : direct_available() > 1 ? "direct-avx512" :
+	    direct_available() ? "direct-avx2" : "gemm",
 	    r->depth, r->nparams, N, T);
 	print_list("train_img_per_s", train, R);
 	print_list("infer_img_per_s", infer, R);

@@ -41,6 +41,7 @@ struct conv_job {
 	const struct conv *cv;
 	const float	*x, *dy;
 	float		*y, *dx, *part;
+	const struct conv_epi *epi;
 	int		 N, H, W, Ho, Wo, ti, acc;
 };
 
@@ -342,12 +343,27 @@ tile_images(int N, int HoWo)
 	return ti < N ? ti : N;
 }
 
+/* y[0..n) += bias[k] + res[o..o+n), then the ReLU, as epi says. */
+static void
+finish(float *y, long n, const struct conv_epi *e, int k, long o)
+{
+	float b = e->bias != NULL ? e->bias[k] : 0, v;
+	long i;
+
+	for (i = 0; i < n; i++) {
+		v = y[i] + b;
+		if (e->res != NULL)
+			v += e->res[o + i];
+		y[i] = e->relu && !(v > 0) ? 0 : v;
+	}
+}
+
 static void
 forward_task(void *arg, int t, int worker)
 {
 	const struct conv_job *j = arg;
 	const struct conv *cv = j->cv;
-	int n0, n1, CKK = cv->C * cv->ks * cv->ks;
+	int n0, n1, k, CKK = cv->C * cv->ks * cv->ks;
 	long HoWo = (long)j->Ho * j->Wo, cols;
 	float *col = colbufs.buf[worker];
 
@@ -358,6 +374,10 @@ forward_task(void *arg, int t, int worker)
 	cblas_sgemm(BLAS_ROW_MAJOR, BLAS_NO_TRANS, BLAS_NO_TRANS, cv->K, cols,
 	    CKK, 1.0f, cv->w, CKK, col, cols, 0.0f, j->y + n0 * HoWo,
 	    j->N * HoWo);
+	if (j->epi != NULL)
+		for (k = 0; k < cv->K; k++)
+			finish(j->y + ((long)k * j->N + n0) * HoWo, cols,
+			    j->epi, k, ((long)k * j->N + n0) * HoWo);
 }
 
 static int
@@ -370,12 +390,19 @@ void
 conv_forward(const struct conv *cv, const float *x, float *y, int N, int H,
     int W)
 {
+	conv_forward_epi(cv, x, y, N, H, W, NULL);
+}
+
+void
+conv_forward_epi(const struct conv *cv, const float *x, float *y, int N,
+    int H, int W, const struct conv_epi *epi)
+{
 	struct conv_job j = { .cv = cv, .x = x, .y = y, .N = N, .H = H,
-	    .W = W };
+	    .W = W, .epi = epi };
 	long CKK = (long)cv->C * cv->ks * cv->ks;
 
 	if (uses_flip(cv) && direct_available()) {
-		direct_forward(cv, x, y, N, H, W);
+		direct_forward(cv, x, y, N, H, W, epi);
 		return;
 	}
 	j.Ho = conv_out(H, cv->ks, cv->stride, cv->pad);

@@ -30,6 +30,7 @@
 #include "util.h"
 #include "nn/direct.h"
 #include "nn/par.h"
+#include "nn/wino.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define HAVE_DIRECT 1
@@ -50,6 +51,8 @@ static int best = -1;		/* the highest level this CPU runs */
 static struct par_bufs scratch;
 static float	*wpack, *partbuf;
 static size_t	 wpack_cap, part_cap;
+static float	*upack;		/* Winograd-domain weights */
+static size_t	 upack_cap;
 
 struct geom {
 	int	 N, H, W, Wp, T;	/* T: images per tile */
@@ -61,6 +64,8 @@ struct dir_job {
 	const struct conv *cv;
 	struct geom	 g;
 	const float	*x, *dy, *wp;	/* wp: packed weights */
+	const float	*U;		/* or Winograd weights, or NULL */
+	const struct conv_epi *epi;
 	float		*y, *dx, *part;
 	int		 Cin, Kout, acc;
 };
@@ -78,6 +83,8 @@ best_level(void)
 		if (best == 1 && __builtin_cpu_supports("avx512f") &&
 		    __builtin_cpu_supports("avx512vl"))
 			best = 2;
+		if (best == 2 && wino_cpu())
+			best = 3;
 	}
 	return best;
 #else
@@ -102,8 +109,22 @@ direct_available(void)
 			enabled = 0;
 		else if (enabled > 1 && getenv("REPROKIT_NO_AVX512") != NULL)
 			enabled = 1;
+		else if (enabled > 2 &&
+		    getenv("REPROKIT_NO_WINOGRAD") != NULL)
+			enabled = 2;
 	}
 	return enabled;
+}
+
+const char *
+direct_kernel(const struct conv *cv, int H, int W)
+{
+	if (cv->ks != 3 || cv->stride != 1 || cv->pad != 1 ||
+	    direct_available() == 0)
+		return "im2col-sgemm";
+	if (direct_available() >= 3 && wino_fits(cv->C, H, W))
+		return "winograd-avx512";
+	return direct_available() >= 2 ? "direct-avx512" : "direct-avx2";
 }
 
 static void
@@ -524,6 +545,24 @@ kern_dw512(const float *dy, long dys, const float *x, long L,
 
 #endif
 
+/* d = s (+ d with acc) + bias + res, then the ReLU; res at offset o. */
+static void
+finish_row(float *d, const float *s, int W, int acc, const struct conv_epi *e,
+    int k, long o)
+{
+	float b = e->bias != NULL ? e->bias[k] : 0, v;
+	int x;
+
+	for (x = 0; x < W; x++) {
+		v = s[x] + b;
+		if (acc)
+			v += d[x];
+		if (e->res != NULL)
+			v += e->res[o + x];
+		d[x] = e->relu && !(v > 0) ? 0 : v;
+	}
+}
+
 /*
  * The convolution of padded tile xp (Cin channels) with packed weights
  * into out [Kout][n0..n1) (written, or added to with acc), via the
@@ -534,7 +573,7 @@ conv_tile(const struct dir_job *j, const float *xp, float *yt, float *out,
     int n0, int n1)
 {
 	const struct geom *g = &j->g;
-	long off[9], q;
+	long off[9], q, o;
 	int kb, t, k, y, x, nb = g->kb, nkb = (j->Kout + nb - 1) / nb;
 	const float *s;
 	float *d;
@@ -556,9 +595,13 @@ conv_tile(const struct dir_job *j, const float *xp, float *yt, float *out,
 			for (y = 0; y < g->H; y++) {
 				s = yt + k * g->Qp + t * g->PS +
 				    (long)y * g->Wp;
-				d = out + (((long)k * g->N + n0 + t) * g->H +
-				    y) * g->W;
-				if (j->acc)
+				o = (((long)k * g->N + n0 + t) * g->H + y) *
+				    g->W;
+				d = out + o;
+				if (j->epi != NULL)
+					finish_row(d, s, g->W, j->acc, j->epi,
+					    k, o);
+				else if (j->acc)
 					for (x = 0; x < g->W; x++)
 						d[x] += s[x];
 				else
@@ -573,6 +616,38 @@ tile_range(const struct geom *g, int t, int *n0, int *n1)
 	*n1 = *n0 + g->T < g->N ? *n0 + g->T : g->N;
 }
 
+/* conv_tile by Winograd's method on x [Cin][N][H][W] as it lies. */
+static void
+wino_tile(const struct dir_job *j, const float *x, float *scr, float *out,
+    int n0, int n1)
+{
+	struct wino_tile w = { .x = x, .C = j->Cin, .K = j->Kout,
+	    .H = j->g.H, .W = j->g.W, .N = j->g.N, .n0 = n0,
+	    .nimg = n1 - n0, .out = out, .acc = j->acc, .epi = j->epi };
+
+	wino_run(&w, j->U, scr);
+}
+
+/* Whether to take a Cin-channel convolution on this geometry to
+ * Winograd's method, and the transformed weights if so. */
+static const float *
+wino_weights(const struct geom *g, const float *w, int K, int C, int flip)
+{
+	int Cin = flip ? K : C, Kout = flip ? C : K;
+
+	if (direct_available() < 3 || !wino_fits(Cin, g->H, g->W))
+		return NULL;
+	par_grow(&upack, &upack_cap, wino_weights_len(Kout, Cin));
+	wino_pack(w, K, C, flip, upack);
+	return upack;
+}
+
+static size_t
+wino_need(const struct geom *g, int Cin, int Kout)
+{
+	return wino_scratch(Cin, Kout, g->H, g->W, g->T);
+}
+
 static void
 fwd_task(void *arg, int t, int worker)
 {
@@ -581,6 +656,10 @@ fwd_task(void *arg, int t, int worker)
 	int n0, n1;
 
 	tile_range(&j->g, t, &n0, &n1);
+	if (j->U != NULL) {
+		wino_tile(j, j->x, xp, j->y, n0, n1);
+		return;
+	}
 	pad_tile(j->x, j->Cin, &j->g, n0, n1, xp);
 	conv_tile(j, xp, yt, j->y, n0, n1);
 }
@@ -588,20 +667,25 @@ fwd_task(void *arg, int t, int worker)
 static size_t
 fwd_scratch(const struct geom *g, int Cin, int Kout)
 {
-	return (size_t)Cin * g->chs + (size_t)(Kout + g->kb - 1) / g->kb *
-	    g->kb * g->Qp;
+	size_t n = (size_t)(Kout + g->kb - 1) / g->kb * g->kb * g->Qp;
+
+	if (wino_need(g, Cin, Kout) > n)
+		n = wino_need(g, Cin, Kout);
+	return (size_t)Cin * g->chs + n;
 }
 
 void
 direct_forward(const struct conv *cv, const float *x, float *y, int N,
-    int H, int W)
+    int H, int W, const struct conv_epi *epi)
 {
 	struct dir_job j = { .cv = cv, .x = x, .y = y, .Cin = cv->C,
-	    .Kout = cv->K };
+	    .Kout = cv->K, .epi = epi };
 
 	geom_init(&j.g, N, H, W);
 	par_bufs_reserve(&scratch, fwd_scratch(&j.g, cv->C, cv->K));
-	j.wp = pack_weights(cv->w, cv->K, cv->C, 0, j.g.kb);
+	j.U = wino_weights(&j.g, cv->w, cv->K, cv->C, 0);
+	if (j.U == NULL)
+		j.wp = pack_weights(cv->w, cv->K, cv->C, 0, j.g.kb);
 	par_for(ntiles(&j.g), fwd_task, &j);
 }
 
@@ -655,7 +739,9 @@ bwd_task(void *arg, int t, int worker)
 	memset(dyp + (long)cv->K * j->g.chs, 0,
 	    (size_t)(Kp - cv->K) * j->g.chs * sizeof(float));
 	dw_tile(j, xp, dyp, j->part + (long)t * cv->K * cv->C * 9);
-	if (j->dx != NULL)
+	if (j->dx != NULL && j->U != NULL)
+		wino_tile(j, j->dy, yt, j->dx, n0, n1);
+	else if (j->dx != NULL)
 		conv_tile(j, dyp, yt, j->dx, n0, n1);
 }
 
@@ -666,16 +752,21 @@ direct_backward(struct conv *cv, const float *x, const float *dy,
 	struct dir_job j = { .cv = cv, .x = x, .dy = dy, .dx = dx,
 	    .acc = acc, .Cin = cv->K, .Kout = cv->C };
 	int Kp, nt;
+	size_t out;
 
 	geom_init(&j.g, N, H, W);
 	Kp = (cv->K + j.g.kb - 1) / j.g.kb * j.g.kb;
 	nt = ntiles(&j.g);
+	out = (size_t)(cv->C + j.g.kb - 1) / j.g.kb * j.g.kb * j.g.Qp;
+	if (wino_need(&j.g, cv->K, cv->C) > out)
+		out = wino_need(&j.g, cv->K, cv->C);
 	par_bufs_reserve(&scratch, (size_t)cv->C * j.g.chs +
-	    (size_t)Kp * j.g.chs +
-	    (size_t)(cv->C + j.g.kb - 1) / j.g.kb * j.g.kb * j.g.Qp);
+	    (size_t)Kp * j.g.chs + out);
 	par_grow(&partbuf, &part_cap, (size_t)nt * cv->K * cv->C * 9);
 	j.part = partbuf;
 	if (dx != NULL)
+		j.U = wino_weights(&j.g, cv->w, cv->K, cv->C, 1);
+	if (dx != NULL && j.U == NULL)
 		j.wp = pack_weights(cv->w, cv->K, cv->C, 1, j.g.kb);
 	par_for(nt, bwd_task, &j);
 	par_sum_parts(cv->dw, partbuf, (long)cv->K * cv->C * 9, nt);

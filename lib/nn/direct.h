@@ -11,16 +11,26 @@
 
 /*
  * The level of direct kernels in use: 0 none (im2col and sgemm), 1 AVX2
- * and FMA, 2 AVX-512 (F and VL).  By default the highest the CPU runs,
- * lowered by REPROKIT_NO_DIRECT_CONV (to 0) or REPROKIT_NO_AVX512 (to at
- * most 1) in the environment.  Levels 1 and 2 give the same bits.
+ * and FMA, 2 AVX-512 (F and VL), 3 AVX-512 with Winograd's F(2x2, 3x3)
+ * (wino.c) for the forward pass and the input gradient wherever the
+ * layer has 8 or more input channels.  By default the highest the CPU
+ * runs, lowered by REPROKIT_NO_DIRECT_CONV (to 0), REPROKIT_NO_AVX512 (to
+ * at most 1) or REPROKIT_NO_WINOGRAD (to at most 2) in the environment.
+ * Levels 1 and 2 give the same bits; level 3 agrees with them to float
+ * rounding.
  */
 int	direct_available(void);
 /* Use the given level, or the highest the CPU runs if that is lower. */
 void	direct_enable(int level);
 
+/*
+ * The kernel a forward pass of this convolution on H x W images takes:
+ * "winograd-avx512", "direct-avx512", "direct-avx2" or "im2col-sgemm".
+ */
+const char *direct_kernel(const struct conv *, int H, int W);
+/* epi may be NULL. */
 void	direct_forward(const struct conv *, const float *x, float *y,
-	    int N, int H, int W);
+	    int N, int H, int W, const struct conv_epi *epi);
 void	direct_backward(struct conv *, const float *x, const float *dy,
 	    float *dx, int acc, int N, int H, int W);
 

@@ -43,11 +43,27 @@ struct fc {
 	float	*dw, *db;
 };
 
+/*
+ * What a forward convolution does to its outputs before storing them:
+ * y = conv(x) + bias[k] + res, then max(0, y) if relu (bias and res may
+ * be NULL; res has y's layout).  Batch norm in evaluation mode folds into
+ * the weights and bias, so a block needs no pass of its own after the
+ * convolution.
+ */
+struct conv_epi {
+	const float	*bias;
+	const float	*res;
+	int		 relu;
+};
+
 int	conv_out(int size, int ks, int stride, int pad);
 
 /* x [C][N][H][W] -> y [K][N][Ho][Wo] */
 void	conv_forward(const struct conv *, const float *x, float *y,
 	    int N, int H, int W);
+/* conv_forward with its outputs finished as epi says. */
+void	conv_forward_epi(const struct conv *, const float *x, float *y,
+	    int N, int H, int W, const struct conv_epi *epi);
 /*
  * dy [K][N][Ho][Wo] -> dw, and dx [C][N][H][W] unless dx is NULL; with
  * acc the input gradient is added to dx instead of written.

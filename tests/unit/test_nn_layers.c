@@ -230,6 +230,8 @@ conv_shapes(void)
 	conv_vs_ref(5, 7, 3, 1, 1, 3, 7, 20);		/* odd sizes */
 	conv_vs_ref(16, 16, 3, 1, 1, 5, 32, 2048);	/* several tiles */
 	conv_vs_ref(32, 64, 3, 1, 1, 33, 8, 2048);
+	conv_vs_ref(32, 24, 3, 1, 1, 7, 16, 2048);	/* K not 8k */
+	conv_vs_ref(8, 16, 3, 1, 1, 3, 4, 2048);	/* below any width */
 }
 
 /* Both the im2col/sgemm kernels and, where the CPU has them, each level
@@ -247,6 +249,87 @@ test_conv_vs_ref(void **state)
 	}
 	direct_enable(direct);
 	par_setup(1);
+}
+
+/*
+ * conv_forward_epi against the reference convolution with the bias, the
+ * shortcut and the ReLU applied here, with and without each; *kernel
+ * tells which kernel took the layer.
+ */
+static void
+epi_case(int C, int K, int ks, int s, int N, int H, const char **kernel)
+{
+	struct conv_case t;
+	struct conv_epi e;
+	long ny, per, i;
+	float *bias, *res, *want;
+	int k, mode;
+	double v;
+
+	conv_case_init(&t, C, K, ks, s, ks / 2, N, H);
+	per = (long)N * t.Ho * t.Wo;
+	ny = K * per;
+	bias = randn(K, 1.0);
+	res = randn(ny, 1.0);
+	want = xmalloc(ny * sizeof(float));
+	for (mode = 0; mode < 4; mode++) {
+		e.bias = mode & 1 ? bias : NULL;
+		e.res = mode & 2 ? res : NULL;
+		e.relu = mode != 0;
+		conv_forward_ref(&t.cv, t.x, want, N, H, H);
+		for (k = 0; k < K; k++)
+			for (i = k * per; i < (k + 1) * per; i++) {
+				v = want[i];
+				if (e.bias != NULL)
+					v += bias[k];
+				if (e.res != NULL)
+					v += res[i];
+				want[i] = e.relu && v < 0 ? 0 : (float)v;
+			}
+		conv_forward_epi(&t.cv, t.x, t.y, N, H, H, &e);
+		assert_true(max_rel(t.y, want, ny) < 1e-5);
+	}
+	*kernel = direct_kernel(&t.cv, H, H);
+	free(bias);
+	free(res);
+	free(want);
+	conv_case_free(&t);
+}
+
+/*
+ * Every level finishes its outputs as conv_epi says; Winograd's method
+ * takes the 3x3 layers of 8 or more channels 8, 16 and 32 wide, with
+ * G = 4, 2, 1 rows of blocks to a vector, and leaves the rest.
+ */
+static void
+test_conv_epi(void **state)
+{
+	int direct = direct_available(), level, w = 0;
+	const char *kn[6];
+
+	par_setup(2);
+	for (level = 0; level <= direct; level++) {
+		direct_enable(level);
+		epi_case(16, 16, 3, 1, 5, 32, &kn[0]);
+		epi_case(16, 12, 3, 1, 7, 16, &kn[1]);
+		epi_case(8, 24, 3, 1, 6, 8, &kn[2]);
+		epi_case(16, 32, 3, 2, 3, 8, &kn[3]);
+		epi_case(16, 32, 1, 2, 3, 8, &kn[4]);
+		epi_case(3, 16, 3, 1, 2, 32, &kn[5]);
+		assert_string_equal(kn[3], "im2col-sgemm");
+		assert_string_equal(kn[4], "im2col-sgemm");
+		if (level == 3) {
+			assert_string_equal(kn[0], "winograd-avx512");
+			assert_string_equal(kn[1], "winograd-avx512");
+			assert_string_equal(kn[2], "winograd-avx512");
+			assert_string_equal(kn[5], "direct-avx512");
+			w = 1;
+		}
+	}
+	direct_enable(direct);
+	par_setup(1);
+	if (!w)
+		skip();		/* the CPU lacks AVX-512 */
 }
 
 /* One convolution's y, dx and dw at a given direct level. */
@@ -686,6 +769,7 @@ main(void)
 		cmocka_unit_test_setup(test_conv_gradcheck, reseed),
 		cmocka_unit_test_setup(test_conv_vs_ref, reseed),
 		cmocka_unit_test_setup(test_conv_levels_bitwise, reseed),
+		cmocka_unit_test_setup(test_conv_epi, reseed),
 		cmocka_unit_test_setup(test_conv_s2_simd_bitwise, reseed),
 		cmocka_unit_test_setup(test_conv_threads_bitwise, reseed),
 		cmocka_unit_test_setup(test_bn_gradcheck, reseed),
