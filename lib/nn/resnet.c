@@ -202,6 +202,7 @@ resnet_new(const struct resnet_config *cfg, int batch_cap)
 	r->params = xaligned_alloc(64, r->nparams * sizeof(float));
 	r->grads = xaligned_alloc(64, r->nparams * sizeof(float));
 	r->stats = xaligned_alloc(64, r->nstats * sizeof(float));
+	r->fold = xaligned_alloc(64, r->nparams * sizeof(float));
 	memset(r->grads, 0, r->nparams * sizeof(float));
 	r->pinfo = xcalloc(4 + 8 * (size_t)r->nblocks + 2, sizeof(*r->pinfo));
 	l.np = l.ns = 0;
@@ -253,6 +254,7 @@ resnet_free(struct resnet *r)
 	free(r->params);
 	free(r->grads);
 	free(r->stats);
+	free(r->fold);
 	free(r->pinfo);
 	free(r);
 }
@@ -320,6 +322,54 @@ bn_fwd(const struct resnet *r, struct bn *bn, const float *x, float *y,
 		bn_forward_eval(bn, x, y, res, relu, N, HW);
 }
 
+/*
+ * y = bn(conv(x)) (+ res), then the ReLU, in evaluation mode: batch norm
+ * is then an affine map per channel, a_k y + b_k with a_k = gamma_k /
+ * sqrt(var_k + eps), so it folds into the convolution as weights a_k w_k
+ * and bias b_k (kept in r->fold at the offsets of the weights and of
+ * beta), and the bias, the shortcut and the ReLU are applied as each
+ * output is stored.
+ */
+static void
+conv_bn_eval(struct resnet *r, const struct conv *cv, const struct bn *bn,
+    const float *x, float *y, const float *res, int relu, int N, int H)
+{
+	struct conv f = *cv;
+	struct conv_epi e = { .res = res, .relu = relu };
+	long per = (long)cv->C * cv->ks * cv->ks, i;
+	float *bias = r->fold + (bn->beta - r->params);
+	double a;
+	int k;
+
+	f.w = r->fold + (cv->w - r->params);
+	for (k = 0; k < cv->K; k++) {
+		a = bn->gamma[k] / sqrt((double)bn->rvar[k] + bn->eps);
+		for (i = 0; i < per; i++)
+			f.w[k * per + i] = (float)(cv->w[k * per + i] * a);
+		bias[k] = (float)(bn->beta[k] - bn->rmean[k] * a);
+	}
+	e.bias = bias;
+	conv_forward_epi(&f, x, y, N, H, H, &e);
+}
+
+/* block_forward in evaluation mode, with conv_bn_eval. */
+static void
+block_eval(struct resnet *r, struct block *b, const float *x, int N)
+{
+	const float *res = x;
+
+	conv_bn_eval(r, &b->c1, &b->b1, x, b->a1, NULL, 1, N, b->H);
+	if (b->proj) {
+		conv_bn_eval(r, &b->sc, &b->bs, x, r->res, NULL, 0, N, b->H);
+		res = r->res;
+	} else if (b->stride != 1 || b->C != b->K) {
+		shortcut_a_forward(x, r->res, b->C, b->K, N, b->H, b->H);
+		res = r->res;
+	}
+	conv_bn_eval(r, &b->c2, &b->b2, b->a1, b->out, res, 1, N,
+	    b->H / b->stride);
+}
+
 /* x [C][N][H][H] -> b->out [K][N][H/s][H/s] */
 static void
 block_forward(struct resnet *r, struct block *b, const float *x, int N,
@@ -328,6 +378,10 @@ block_forward(struct resnet *r, struct block *b, const float *x, int N,
 	int Ho = b->H / b->stride, HW = Ho * Ho;
 	const float *res = x;
 
+	if (!train) {
+		block_eval(r, b, x, N);
+		return;
+	}
 	conv_forward(&b->c1, x, b->c1o, N, b->H, b->H);
 	bn_fwd(r, &b->b1, b->c1o, b->a1, NULL, 1, N, HW, train);
 	conv_forward(&b->c2, b->a1, b->c2o, N, Ho, Ho);
@@ -350,8 +404,12 @@ resnet_forward(struct resnet *r, int N, int train)
 
 	if (N > r->cap)
 		die("batch of %d over the model's capacity %d", N, r->cap);
-	conv_forward(&r->conv0, r->input, r->c0, N, 32, 32);
-	bn_fwd(r, &r->bn0, r->c0, r->a0, NULL, 1, N, 1024, train);
+	if (train) {
+		conv_forward(&r->conv0, r->input, r->c0, N, 32, 32);
+		bn_fwd(r, &r->bn0, r->c0, r->a0, NULL, 1, N, 1024, 1);
+	} else
+		conv_bn_eval(r, &r->conv0, &r->bn0, r->input, r->a0, NULL, 1,
+		    N, 32);
 	x = r->a0;
 	for (i = 0; i < r->nblocks; i++) {
 		block_forward(r, &r->blk[i], x, N, train);

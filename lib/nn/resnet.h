@@ -61,6 +61,8 @@ struct resnet {
 	size_t		 nparams;
 	float		*stats;		/* running statistics */
 	size_t		 nstats;
+	float		*fold;		/* evaluation: batch norm folded
+					   into the convolutions */
 	struct param_info *pinfo;
 	int		 npinfo;
 	/* Activations for a batch of up to cap images. */
