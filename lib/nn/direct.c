@@ -53,6 +53,8 @@ static float	*wpack, *partbuf;
 static size_t	 wpack_cap, part_cap;
 static float	*upack;		/* Winograd-domain weights */
 static size_t	 upack_cap;
+static double	*dpartbuf;
+static size_t	 dpart_cap;
 
 struct geom {
 	int	 N, H, W, Wp, T;	/* T: images per tile */
@@ -65,8 +67,11 @@ struct dir_job {
 	struct geom	 g;
 	const float	*x, *dy, *wp;	/* wp: packed weights */
 	const float	*U;		/* or Winograd weights, or NULL */
+	int		 wdw;		/* weight gradient by Winograd */
+	long		 plen;		/* a tile's part of it */
 	const struct conv_epi *epi;
 	float		*y, *dx, *part;
+	double		*dpart;		/* Winograd's, in double */
 	int		 Cin, Kout, acc;
 };
 
@@ -733,12 +738,26 @@ bwd_task(void *arg, int t, int worker)
 	float *yt = dyp + (long)Kp * j->g.chs;
 
 	tile_range(&j->g, t, &n0, &n1);
+	if (j->wdw) {
+		struct wino_tile w = { .x = j->x, .dy = j->dy, .C = cv->C,
+		    .K = cv->K, .H = j->g.H, .W = j->g.W, .N = j->g.N,
+		    .n0 = n0, .nimg = n1 - n0 };
+
+		wino_dw_run(&w, j->dpart + (long)t * j->plen, xp);
+		if (j->dx != NULL && j->U != NULL) {
+			wino_tile(j, j->dy, xp, j->dx, n0, n1);
+			return;
+		}
+		if (j->dx == NULL)
+			return;
+	}
 	pad_tile(j->x, cv->C, &j->g, n0, n1, xp);
 	pad_tile(j->dy, cv->K, &j->g, n0, n1, dyp);
 	/* Rows K..Kp-1 of dyp are read by the last block: keep them 0. */
 	memset(dyp + (long)cv->K * j->g.chs, 0,
 	    (size_t)(Kp - cv->K) * j->g.chs * sizeof(float));
-	dw_tile(j, xp, dyp, j->part + (long)t * cv->K * cv->C * 9);
+	if (!j->wdw)
+		dw_tile(j, xp, dyp, j->part + (long)t * j->plen);
 	if (j->dx != NULL && j->U != NULL)
 		wino_tile(j, j->dy, yt, j->dx, n0, n1);
 	else if (j->dx != NULL)
@@ -760,14 +779,32 @@ direct_backward(struct conv *cv, const float *x, const float *dy,
 	out = (size_t)(cv->C + j.g.kb - 1) / j.g.kb * j.g.kb * j.g.Qp;
 	if (wino_need(&j.g, cv->K, cv->C) > out)
 		out = wino_need(&j.g, cv->K, cv->C);
+	j.wdw = direct_available() >= 3 && wino_fits(8, H, W);
+	if (j.wdw && wino_dw_scratch(cv->C, cv->K, H, W, j.g.T) > out)
+		out = wino_dw_scratch(cv->C, cv->K, H, W, j.g.T);
 	par_bufs_reserve(&scratch, (size_t)cv->C * j.g.chs +
 	    (size_t)Kp * j.g.chs + out);
-	par_grow(&partbuf, &part_cap, (size_t)nt * cv->K * cv->C * 9);
-	j.part = partbuf;
+	if (j.wdw) {
+		j.plen = (long)wino_dw_sums_len(cv->K, cv->C);
+		if ((nt + 1) * (size_t)j.plen > dpart_cap) {
+			dpart_cap = (nt + 1) * (size_t)j.plen;
+			free(dpartbuf);
+			dpartbuf = xmalloc(dpart_cap * sizeof(double));
+		}
+		j.dpart = dpartbuf;
+	} else {
+		j.plen = (long)cv->K * cv->C * 9;
+		par_grow(&partbuf, &part_cap, (size_t)nt * j.plen);
+		j.part = partbuf;
+	}
 	if (dx != NULL)
 		j.U = wino_weights(&j.g, cv->w, cv->K, cv->C, 1);
 	if (dx != NULL && j.U == NULL)
 		j.wp = pack_weights(cv->w, cv->K, cv->C, 1, j.g.kb);
 	par_for(nt, bwd_task, &j);
-	par_sum_parts(cv->dw, partbuf, (long)cv->K * cv->C * 9, nt);
+	if (j.wdw) {
+		par_sum_parts_d(dpartbuf + nt * j.plen, dpartbuf, j.plen, nt);
+		wino_dw_finish(dpartbuf + nt * j.plen, cv->K, cv->C, cv->dw);
+	} else
+		par_sum_parts(cv->dw, partbuf, j.plen, nt);
 }

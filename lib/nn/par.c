@@ -190,8 +190,10 @@ par_bufs_reserve(struct par_bufs *b, size_t n)
 }
 
 struct sum_job {
-	const float	*part;
+	const float	*part;		/* floats, or */
+	const double	*dpart;		/* doubles */
 	float		*out;
+	double		*dout;
 	long		 len;
 	int		 nparts, ntasks;
 };
@@ -205,6 +207,14 @@ sum_task(void *arg, int t, int worker)
 
 	(void)worker;
 	par_range(s->len, s->ntasks, t, &lo, &hi);
+	if (s->dpart != NULL) {
+		for (i = lo; i < hi; i++)
+			s->dout[i] = s->dpart[i];
+		for (p = 1; p < s->nparts; p++)
+			for (i = lo; i < hi; i++)
+				s->dout[i] += s->dpart[p * s->len + i];
+		return;
+	}
 	for (i = lo; i < hi; i++)
 		s->out[i] = s->part[i];
 	for (p = 1; p < s->nparts; p++)
@@ -212,15 +222,27 @@ sum_task(void *arg, int t, int worker)
 			s->out[i] += s->part[p * s->len + i];
 }
 
+static void
+sum_parts(struct sum_job *s, long len, int nparts)
+{
+	s->len = len;
+	s->nparts = nparts;
+	s->ntasks = len >= 8192 ? par_nthreads() : 1;
+	par_for(s->ntasks, sum_task, s);
+}
+
 void
 par_sum_parts(float *out, const float *part, long len, int nparts)
 {
-	struct sum_job s;
+	struct sum_job s = { .part = part, .out = out };
 
-	s.part = part;
-	s.out = out;
-	s.len = len;
-	s.nparts = nparts;
-	s.ntasks = len >= 8192 ? par_nthreads() : 1;
-	par_for(s.ntasks, sum_task, &s);
+	sum_parts(&s, len, nparts);
+}
+
+void
+par_sum_parts_d(double *out, const double *part, long len, int nparts)
+{
+	struct sum_job s = { .dpart = part, .dout = out };
+
+	sum_parts(&s, len, nparts);
 }

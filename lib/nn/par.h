@@ -36,6 +36,8 @@ void	par_bufs_reserve(struct par_bufs *, size_t n);
  * whatever the number of threads.
  */
 void	par_sum_parts(float *out, const float *part, long len, int nparts);
+void	par_sum_parts_d(double *out, const double *part, long len,
+	    int nparts);
 /* Grow one 64-byte aligned float buffer to hold n (contents not kept). */
 void	par_grow(float **, size_t *cap, size_t n);
 

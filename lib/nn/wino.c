@@ -120,6 +120,66 @@ wino_scratch(int C, int K, int H, int W, int nimg)
 	return (size_t)16 * Pp * (C + (K + WKB - 1) / WKB * WKB);
 }
 
+/* Images a weight-gradient pass takes: V and D within about 768 KiB. */
+static int
+dw_images(int C, int K, int H, int W, int nimg)
+{
+	long per = (long)H * W / 4;
+	long ni = 32768 / (((C + 3) / 4 + (K + 3) / 4) * 4) / per;
+
+	if (ni < 1)
+		ni = 1;
+	return ni < nimg ? (int)ni : nimg;
+}
+
+size_t
+wino_dw_scratch(int C, int K, int H, int W, int nimg)
+{
+	long Pp = (long)dw_images(C, K, H, W, nimg) * H * W / 4;
+	long Cp = (C + 3) / 4 * 4, Kp = (K + 3) / 4 * 4;
+
+	return (size_t)16 * (Cp + Kp) * Pp;
+}
+
+size_t
+wino_dw_sums_len(int K, int C)
+{
+	return (size_t)16 * ((K + 3) / 4 * 4) * ((C + 3) / 4 * 4);
+}
+
+void
+wino_dw_finish(const double *S, int K, int C, float *dw)
+{
+	int Cp = (C + 3) / 4 * 4, Kp = (K + 3) / 4 * 4, k, c, el, u, w;
+	double s[16], m[4][3];
+	const double *sp;
+	float *o;
+
+	/* dW = G^T S G, G^T = [1 .5 .5 0; 0 .5 -.5 0; 0 .5 .5 1] */
+	for (k = 0; k < K; k++)
+		for (c = 0; c < C; c++) {
+			sp = S + ((long)(k / 4) * (Cp / 4) + c / 4) * 16 +
+			    4 * (c % 4) + k % 4;
+			for (el = 0; el < 16; el++)
+				s[el] = sp[(long)el * (Kp / 4) * (Cp / 4) * 16];
+			for (w = 0; w < 4; w++) {
+				m[w][0] = s[w] + (s[4 + w] + s[8 + w]) * 0.5;
+				m[w][1] = (s[4 + w] - s[8 + w]) * 0.5;
+				m[w][2] = (s[4 + w] + s[8 + w]) * 0.5 +
+				    s[12 + w];
+			}
+			o = dw + ((long)k * C + c) * 9;
+			for (u = 0; u < 3; u++) {
+				o[u * 3] = (float)(m[0][u] + (m[1][u] +
+				    m[2][u]) * 0.5);
+				o[u * 3 + 1] = (float)((m[1][u] - m[2][u]) *
+				    0.5);
+				o[u * 3 + 2] = (float)((m[1][u] + m[2][u]) *
+				    0.5 + m[3][u]);
+			}
+		}
+}
+
 #ifdef HAVE_WINO
 
 /*
@@ -438,6 +498,203 @@ run_pass(const struct wino_tile *t, const struct pass *p, const float *U,
 		}
 }
 
+
+/*
+ * D[e][block] = A D A^T (element stride es) for the blocks of one image
+ * dy [H][W] of one output channel, A = [1 0; 1 1; 1 -1; 0 -1]: a 2x2
+ * block (d0, d1) of a row goes to (d0, d0 + d1, d0 - d1, -d1), then the
+ * same down the columns.
+ */
+__attribute__((target("avx512f")))
+static void
+dy_image(const struct lanes *ln, const float *dy, int H, float *d, long es)
+{
+	const __m512i ev = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16,
+	    14, 12, 10, 8, 6, 4, 2, 0);
+	const __m512i od = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17,
+	    15, 13, 11, 9, 7, 5, 3, 1);
+	__m512 a, b, e1, o1, e2, o2, et, ot, eb, ob, t[4], u[4];
+	int nv = H / 2 / ln->G, q, j;
+
+	for (q = 0; q < nv; q++, dy += 64, d += 16) {
+		a = _mm512_loadu_ps(dy);
+		b = _mm512_loadu_ps(dy + 16);
+		e1 = _mm512_permutex2var_ps(a, ev, b);
+		o1 = _mm512_permutex2var_ps(a, od, b);
+		a = _mm512_loadu_ps(dy + 32);
+		b = _mm512_loadu_ps(dy + 48);
+		e2 = _mm512_permutex2var_ps(a, ev, b);
+		o2 = _mm512_permutex2var_ps(a, od, b);
+		if (ln->G == 1) {	/* the two rows of one row of blocks */
+			et = e1;
+			ot = o1;
+			eb = e2;
+			ob = o2;
+		} else {		/* rows 2g and 2g + 1 of 2 G */
+			et = _mm512_permutex2var_ps(e1, ln->i1, e2);
+			ot = _mm512_permutex2var_ps(o1, ln->i1, o2);
+			eb = _mm512_permutex2var_ps(e1, ln->i2, e2);
+			ob = _mm512_permutex2var_ps(o1, ln->i2, o2);
+		}
+		t[0] = et;
+		t[1] = _mm512_add_ps(et, ot);
+		t[2] = _mm512_sub_ps(et, ot);
+		t[3] = _mm512_sub_ps(_mm512_setzero_ps(), ot);
+		u[0] = eb;
+		u[1] = _mm512_add_ps(eb, ob);
+		u[2] = _mm512_sub_ps(eb, ob);
+		u[3] = _mm512_sub_ps(_mm512_setzero_ps(), ob);
+		for (j = 0; j < 4; j++) {
+			_mm512_store_ps(d + (0 + j) * es, t[j]);
+			_mm512_store_ps(d + (4 + j) * es,
+			    _mm512_add_ps(t[j], u[j]));
+			_mm512_store_ps(d + (8 + j) * es,
+			    _mm512_sub_ps(t[j], u[j]));
+			_mm512_store_ps(d + (12 + j) * es,
+			    _mm512_sub_ps(_mm512_setzero_ps(), u[j]));
+		}
+	}
+}
+
+/*
+ * The lane sums of a[0..15] in one vector: lane 4 j + m holds the sum of
+ * a[4 m + j].  Four rounds of adding halves, always in the same order.
+ */
+__attribute__((target("avx512f"), always_inline))
+static inline __m512
+sum16(const __m512 *a)
+{
+	__m512 b[8], c[4], d[2];
+	int i;
+
+	for (i = 0; i < 8; i++)
+		b[i] = _mm512_add_ps(_mm512_shuffle_f32x4(a[2 * i],
+		    a[2 * i + 1], 0x44), _mm512_shuffle_f32x4(a[2 * i],
+		    a[2 * i + 1], 0xee));
+	for (i = 0; i < 4; i++)
+		c[i] = _mm512_add_ps(_mm512_shuffle_f32x4(b[2 * i],
+		    b[2 * i + 1], 0x88), _mm512_shuffle_f32x4(b[2 * i],
+		    b[2 * i + 1], 0xdd));
+	for (i = 0; i < 2; i++)
+		d[i] = _mm512_add_ps(_mm512_shuffle_ps(c[2 * i], c[2 * i + 1],
+		    0x44), _mm512_shuffle_ps(c[2 * i], c[2 * i + 1], 0xee));
+	return _mm512_add_ps(_mm512_shuffle_ps(d[0], d[1], 0x88),
+	    _mm512_shuffle_ps(d[0], d[1], 0xdd));
+}
+
+/*
+ * s += the products of rows d[0..3] and v[0..3] (pitch Pp) summed over
+ * P blocks: lane 4 j + m of s for D row m, V row j.
+ */
+__attribute__((target("avx512f")))
+static void
+dw_block(const float *d, const float *v, long Pp, long P, double *s)
+{
+	__m512 a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13;
+	__m512 a14, a15, x0, x1, x2, x3, y0, y1, y2, y3, acc[16], r;
+	long b;
+
+	/* Named registers: an array here ends up on the stack. */
+	a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = _mm512_setzero_ps();
+	a8 = a9 = a10 = a11 = a12 = a13 = a14 = a15 = a0;
+	for (b = 0; b < P; b += 16) {
+		x0 = _mm512_load_ps(d + b);
+		x1 = _mm512_load_ps(d + Pp + b);
+		x2 = _mm512_load_ps(d + 2 * Pp + b);
+		x3 = _mm512_load_ps(d + 3 * Pp + b);
+		y0 = _mm512_load_ps(v + b);
+		y1 = _mm512_load_ps(v + Pp + b);
+		y2 = _mm512_load_ps(v + 2 * Pp + b);
+		y3 = _mm512_load_ps(v + 3 * Pp + b);
+		a0 = _mm512_fmadd_ps(x0, y0, a0);
+		a1 = _mm512_fmadd_ps(x0, y1, a1);
+		a2 = _mm512_fmadd_ps(x0, y2, a2);
+		a3 = _mm512_fmadd_ps(x0, y3, a3);
+		a4 = _mm512_fmadd_ps(x1, y0, a4);
+		a5 = _mm512_fmadd_ps(x1, y1, a5);
+		a6 = _mm512_fmadd_ps(x1, y2, a6);
+		a7 = _mm512_fmadd_ps(x1, y3, a7);
+		a8 = _mm512_fmadd_ps(x2, y0, a8);
+		a9 = _mm512_fmadd_ps(x2, y1, a9);
+		a10 = _mm512_fmadd_ps(x2, y2, a10);
+		a11 = _mm512_fmadd_ps(x2, y3, a11);
+		a12 = _mm512_fmadd_ps(x3, y0, a12);
+		a13 = _mm512_fmadd_ps(x3, y1, a13);
+		a14 = _mm512_fmadd_ps(x3, y2, a14);
+		a15 = _mm512_fmadd_ps(x3, y3, a15);
+	}
+	acc[0] = a0;
+	acc[1] = a1;
+	acc[2] = a2;
+	acc[3] = a3;
+	acc[4] = a4;
+	acc[5] = a5;
+	acc[6] = a6;
+	acc[7] = a7;
+	acc[8] = a8;
+	acc[9] = a9;
+	acc[10] = a10;
+	acc[11] = a11;
+	acc[12] = a12;
+	acc[13] = a13;
+	acc[14] = a14;
+	acc[15] = a15;
+	/* Tiles' sums add up in double, as the direct kernels' do. */
+	r = sum16(acc);
+	_mm512_storeu_pd(s, _mm512_add_pd(_mm512_loadu_pd(s),
+	    _mm512_cvtps_pd(_mm512_castps512_ps256(r))));
+	_mm512_storeu_pd(s + 8, _mm512_add_pd(_mm512_loadu_pd(s + 8),
+	    _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(
+	    _mm512_castps_pd(r), 1)))));
+}
+
+void
+wino_dw_run(const struct wino_tile *t, double *S, float *scratch)
+{
+	long HW = (long)t->H * t->W, per = HW / 4, Pp, P, es, ds;
+	int Cp = (t->C + 3) / 4 * 4, Kp = (t->K + 3) / 4 * 4;
+	int ni = dw_images(t->C, t->K, t->H, t->W, t->nimg), i0, n, i;
+	int c, k, el, kb, cb;
+	struct lanes ln;
+	float *V, *D;
+
+	lanes_init(&ln, t->W);
+	Pp = ni * per;
+	V = scratch;
+	D = V + 16L * Cp * Pp;
+	es = (long)Cp * Pp;
+	ds = (long)Kp * Pp;
+	memset(S, 0, wino_dw_sums_len(t->K, t->C) * sizeof(double));
+	/* Padding rows of V and D stay zero. */
+	for (el = 0; el < 16; el++) {
+		memset(V + el * es + (long)t->C * Pp, 0,
+		    (Cp - t->C) * Pp * sizeof(float));
+		memset(D + el * ds + (long)t->K * Pp, 0,
+		    (Kp - t->K) * Pp * sizeof(float));
+	}
+	for (i0 = 0; i0 < t->nimg; i0 += ni) {
+		n = t->nimg - i0 < ni ? t->nimg - i0 : ni;
+		P = n * per;
+		for (c = 0; c < t->C; c++)
+			for (i = 0; i < n; i++)
+				in_image(&ln, t->x + ((long)c * t->N + t->n0 +
+				    i0 + i) * HW, t->H, V + c * Pp + i * per,
+				    es);
+		for (k = 0; k < t->K; k++)
+			for (i = 0; i < n; i++)
+				dy_image(&ln, t->dy + ((long)k * t->N + t->n0 +
+				    i0 + i) * HW, t->H, D + k * Pp + i * per,
+				    ds);
+		for (el = 0; el < 16; el++)
+			for (kb = 0; kb < Kp / 4; kb++)
+				for (cb = 0; cb < Cp / 4; cb++)
+					dw_block(D + el * ds + kb * 4 * Pp,
+					    V + el * es + cb * 4 * Pp, Pp, P,
+					    S + ((el * (Kp / 4) + kb) *
+					    (Cp / 4) + cb) * 16);
+	}
+}
+
 void
 wino_run(const struct wino_tile *t, const float *U, float *scratch)
 {
@@ -468,6 +725,12 @@ wino_run(const struct wino_tile *t, const float *U, float *scratch)
 
 void
 wino_run(const struct wino_tile *t, const float *U, float *scratch)
+{
+	die("Winograd convolution not built for this CPU");
+}
+
+void
+wino_dw_run(const struct wino_tile *t, double *S, float *scratch)
 {
 	die("Winograd convolution not built for this CPU");
 }

@@ -29,6 +29,7 @@ void	wino_pack(const float *w, int K, int C, int flip, float *U);
 /* Where a tile's images come from and go. */
 struct wino_tile {
 	const float	*x;		/* [C][N][H][W] */
+	const float	*dy;		/* [K][N][H][W], for wino_dw_run */
 	int		 C, K;		/* input, output channels */
 	int		 H, W, N;
 	int		 n0, nimg;	/* the tile: images n0 .. n0+nimg-1 */
@@ -40,5 +41,18 @@ struct wino_tile {
 /* Floats of scratch wino_run needs for a tile of these sizes. */
 size_t	wino_scratch(int C, int K, int H, int W, int nimg);
 void	wino_run(const struct wino_tile *, const float *U, float *scratch);
+
+/*
+ * The weight gradient by F(3x3, 2x2), the same method turned around:
+ * dW = G^T [sum over blocks of (B^T X B) (.) (A D A^T)] G, X the 4x4
+ * input patch and D the 2x2 block of dy.  wino_dw_run writes the tile's
+ * sum in brackets to S (wino_dw_sums_len doubles); the tiles' S added up,
+ * wino_dw_finish turns them into dw [K][C][3][3].  Takes the images
+ * wino_fits takes, any C.
+ */
+size_t	wino_dw_scratch(int C, int K, int H, int W, int nimg);
+size_t	wino_dw_sums_len(int K, int C);
+void	wino_dw_run(const struct wino_tile *, double *S, float *scratch);
+void	wino_dw_finish(const double *S, int K, int C, float *dw);
 
 #endif
