@@ -80,10 +80,9 @@ seg_sum(const float *x, long n, int sq, float mean)
 	return total;
 }
 
-/* y = x * a + b (+ res), then the ReLU, over n values. */
-static void
-affine(const float *x, float *y, const float *res, long n, float a, float b,
-    int relu)
+void
+vec_affine(const float *x, float *y, const float *res, long n, float a,
+    float b, int relu)
 {
 	v8f va = v8_set(a), vb = v8_set(b), v;
 	long i;
@@ -126,7 +125,7 @@ train_task(void *arg, int c, int worker)
 		bn->smean[g * bn->C + c] = (float)mean;
 		bn->sinvstd[g * bn->C + c] = (float)invstd;
 		a = bn->gamma[c] * invstd;
-		affine(j->x + lo, j->y + lo, j->res ? j->res + lo : NULL, m,
+		vec_affine(j->x + lo, j->y + lo, j->res ? j->res + lo : NULL, m,
 		    (float)a, (float)(bn->beta[c] - mean * a), j->relu);
 		smean += mean;
 		svar += m > 1 ? var * m / (m - 1) : var;
@@ -164,7 +163,7 @@ eval_task(void *arg, int c, int worker)
 	long base = (long)c * j->N * j->HW, n = (long)j->N * j->HW;
 	double a = bn->gamma[c] / sqrt((double)bn->rvar[c] + bn->eps);
 
-	affine(j->x + base, j->y + base, j->res ? j->res + base : NULL, n,
+	vec_affine(j->x + base, j->y + base, j->res ? j->res + base : NULL, n,
 	    (float)a, (float)(bn->beta[c] - bn->rmean[c] * a), j->relu);
 }
 

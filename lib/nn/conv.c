@@ -17,6 +17,7 @@
 #include "util.h"
 #include "nn/blas.h"
 #include "nn/direct.h"
+#include "nn/gemm.h"
 #include "nn/layers.h"
 #include "nn/par.h"
 
@@ -36,12 +37,15 @@ static float	*partbuf;
 static size_t	 partcap;
 static float	*wflip;
 static size_t	 wflipcap;
+static float	*apack;		/* weights packed for gemm.c */
+static size_t	 apackcap;
 
 struct conv_job {
 	const struct conv *cv;
 	const float	*x, *dy;
 	float		*y, *dx, *part;
 	const struct conv_epi *epi;
+	const float	*ap;		/* packed for gemm.c, or NULL */
 	int		 N, H, W, Ho, Wo, ti, acc;
 };
 
@@ -347,15 +351,23 @@ tile_images(int N, int HoWo)
 static void
 finish(float *y, long n, const struct conv_epi *e, int k, long o)
 {
-	float b = e->bias != NULL ? e->bias[k] : 0, v;
-	long i;
+	vec_affine(y, y, e->res != NULL ? e->res + o : NULL, n, 1,
+	    e->bias != NULL ? e->bias[k] : 0, e->relu);
+}
 
-	for (i = 0; i < n; i++) {
-		v = y[i] + b;
-		if (e->res != NULL)
-			v += e->res[o + i];
-		y[i] = e->relu && !(v > 0) ? 0 : v;
-	}
+/*
+ * The M x K matrix A (rows lda apart, or its transpose) packed for
+ * gemm.c's products, or NULL where they do not run: without AVX-512, or
+ * at direct level 0, which keeps OpenBLAS for every product.
+ */
+static const float *
+pack_a(const float *A, long lda, int trans, int M, int K)
+{
+	if (direct_available() < 2 || !gemm_cpu())
+		return NULL;
+	par_grow(&apack, &apackcap, gemm_pack_len(M, K));
+	gemm_pack(A, lda, trans, M, K, apack);
+	return apack;
 }
 
 static void
@@ -371,9 +383,13 @@ forward_task(void *arg, int t, int worker)
 	cols = (n1 - n0) * HoWo;
 	im2col(j->x, cv->C, j->N, j->H, j->W, cv->ks, cv->stride, cv->pad,
 	    n0, n1, col);
-	cblas_sgemm(BLAS_ROW_MAJOR, BLAS_NO_TRANS, BLAS_NO_TRANS, cv->K, cols,
-	    CKK, 1.0f, cv->w, CKK, col, cols, 0.0f, j->y + n0 * HoWo,
-	    j->N * HoWo);
+	if (j->ap != NULL)
+		gemm_run(j->ap, cv->K, CKK, col, cols, cols, j->y + n0 * HoWo,
+		    j->N * HoWo, 0);
+	else
+		cblas_sgemm(BLAS_ROW_MAJOR, BLAS_NO_TRANS, BLAS_NO_TRANS,
+		    cv->K, cols, CKK, 1.0f, cv->w, CKK, col, cols, 0.0f,
+		    j->y + n0 * HoWo, j->N * HoWo);
 	if (j->epi != NULL)
 		for (k = 0; k < cv->K; k++)
 			finish(j->y + ((long)k * j->N + n0) * HoWo, cols,
@@ -409,6 +425,7 @@ conv_forward_epi(const struct conv *cv, const float *x, float *y, int N,
 	j.Wo = conv_out(W, cv->ks, cv->stride, cv->pad);
 	j.ti = tile_images(N, j.Ho * j.Wo);
 	par_bufs_reserve(&colbufs, CKK * j.ti * j.Ho * j.Wo);
+	j.ap = pack_a(cv->w, CKK, 0, cv->K, CKK);
 	par_for((N + j.ti - 1) / j.ti, forward_task, &j);
 }
 
@@ -434,9 +451,13 @@ backward_dx_col(const struct conv_job *j, int n0, int n1, float *col)
 	long HW = (long)j->H * j->W, HoWo = (long)j->Ho * j->Wo;
 	long cols = (n1 - n0) * HoWo;
 
-	cblas_sgemm(BLAS_ROW_MAJOR, BLAS_TRANS, BLAS_NO_TRANS, CKK, cols,
-	    cv->K, 1.0f, cv->w, CKK, j->dy + n0 * HoWo, j->N * HoWo, 0.0f,
-	    col, cols);
+	if (j->ap != NULL)
+		gemm_run(j->ap, CKK, cv->K, j->dy + n0 * HoWo, j->N * HoWo,
+		    cols, col, cols, 0);
+	else
+		cblas_sgemm(BLAS_ROW_MAJOR, BLAS_TRANS, BLAS_NO_TRANS, CKK,
+		    cols, cv->K, 1.0f, cv->w, CKK, j->dy + n0 * HoWo,
+		    j->N * HoWo, 0.0f, col, cols);
 	if (!j->acc)
 		for (c = 0; c < cv->C; c++)
 			memset(j->dx + ((long)c * j->N + n0) * HW, 0,
@@ -508,6 +529,8 @@ conv_backward(struct conv *cv, const float *x, const float *dy, float *dx,
 	par_bufs_reserve(&colbufs, need);
 	if (dx != NULL && uses_flip(cv))
 		make_flip(cv);
+	else if (dx != NULL)
+		j.ap = pack_a(cv->w, CKK, 1, CKK, cv->K);
 	if (ntiles == 1)
 		j.part = cv->dw;
 	else {

@@ -29,6 +29,7 @@
 
 #include "util.h"
 #include "nn/direct.h"
+#include "nn/gemm.h"
 #include "nn/par.h"
 #include "nn/wino.h"
 
@@ -126,7 +127,8 @@ direct_kernel(const struct conv *cv, int H, int W)
 {
 	if (cv->ks != 3 || cv->stride != 1 || cv->pad != 1 ||
 	    direct_available() == 0)
-		return "im2col-sgemm";
+		return direct_available() >= 2 && gemm_cpu() ?
+		    "im2col-avx512" : "im2col-sgemm";
 	if (direct_available() >= 3 && wino_fits(cv->C, H, W))
 		return "winograd-avx512";
 	return direct_available() >= 2 ? "direct-avx512" : "direct-avx2";
@@ -555,17 +557,15 @@ static void
 finish_row(float *d, const float *s, int W, int acc, const struct conv_epi *e,
     int k, long o)
 {
-	float b = e->bias != NULL ? e->bias[k] : 0, v;
 	int x;
 
-	for (x = 0; x < W; x++) {
-		v = s[x] + b;
-		if (acc)
-			v += d[x];
-		if (e->res != NULL)
-			v += e->res[o + x];
-		d[x] = e->relu && !(v > 0) ? 0 : v;
+	if (acc) {
+		for (x = 0; x < W; x++)
+			d[x] += s[x];
+		s = d;
 	}
+	vec_affine(s, d, e->res != NULL ? e->res + o : NULL, W, 1,
+	    e->bias != NULL ? e->bias[k] : 0, e->relu);
 }
 
 /*
@@ -779,7 +779,7 @@ direct_backward(struct conv *cv, const float *x, const float *dy,
 	out = (size_t)(cv->C + j.g.kb - 1) / j.g.kb * j.g.kb * j.g.Qp;
 	if (wino_need(&j.g, cv->K, cv->C) > out)
 		out = wino_need(&j.g, cv->K, cv->C);
-	j.wdw = direct_available() >= 3 && wino_fits(8, H, W);
+	j.wdw = direct_available() >= 3 && wino_fits(cv->C, H, W);
 	if (j.wdw && wino_dw_scratch(cv->C, cv->K, H, W, j.g.T) > out)
 		out = wino_dw_scratch(cv->C, cv->K, H, W, j.g.T);
 	par_bufs_reserve(&scratch, (size_t)cv->C * j.g.chs +

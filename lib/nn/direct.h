@@ -10,10 +10,11 @@
 #include "nn/layers.h"
 
 /*
- * The level of direct kernels in use: 0 none (im2col and sgemm), 1 AVX2
- * and FMA, 2 AVX-512 (F and VL), 3 AVX-512 with Winograd's F(2x2, 3x3)
- * (wino.c) for the forward pass and the input gradient wherever the
- * layer has 8 or more input channels.  By default the highest the CPU
+ * The level of direct kernels in use: 0 none (im2col and OpenBLAS's
+ * sgemm), 1 AVX2 and FMA, 2 AVX-512 (F and VL), also for the products of
+ * the other layers' im2col (gemm.c), 3 AVX-512 with Winograd's F(2x2,
+ * 3x3) and F(3x3, 2x2) (wino.c) for the 3x3 stride-1 layers of 8 or more
+ * input channels.  By default the highest the CPU
  * runs, lowered by REPROKIT_NO_DIRECT_CONV (to 0), REPROKIT_NO_AVX512 (to
  * at most 1) or REPROKIT_NO_WINOGRAD (to at most 2) in the environment.
  * Levels 1 and 2 give the same bits; level 3 agrees with them to float
@@ -25,7 +26,8 @@ void	direct_enable(int level);
 
 /*
  * The kernel a forward pass of this convolution on H x W images takes:
- * "winograd-avx512", "direct-avx512", "direct-avx2" or "im2col-sgemm".
+ * "winograd-avx512", "direct-avx512", "direct-avx2", "im2col-avx512"
+ * (gemm.c's products) or "im2col-sgemm" (OpenBLAS's).
  */
 const char *direct_kernel(const struct conv *, int H, int W);
 /* epi may be NULL. */

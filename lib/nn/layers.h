@@ -118,6 +118,10 @@ void	shortcut_a_backward(const float *dy, float *dx, int C, int K,
 	    int N, int H, int W);
 /* dx += dy over n values. */
 void	vec_add(float *dx, const float *dy, long n);
+/* y = x a + b (+ res), then max(0, .) if relu, over n values (in one
+   thread; y may be x, res may be NULL). */
+void	vec_affine(const float *x, float *y, const float *res, long n,
+	    float a, float b, int relu);
 
 /* Global average pooling: x [C][N][HW] -> y [C][N]. */
 void	avgpool_forward(const float *x, float *y, int C, int N, int HW);

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "util.h"
+#include "nn/gemm.h"
 #include "nn/wino.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -33,7 +34,7 @@
 #include <immintrin.h>
 #endif
 
-#define WKB	8	/* output channels per matrix-product block */
+#define WKB	8	/* output channels per block of gemm.c's packing */
 #define BLOCKS	192	/* blocks (of 2x2 outputs) a pass, about */
 
 int
@@ -322,70 +323,6 @@ in_image(const struct lanes *ln, const float *x, int H, float *v, long es)
 	}
 }
 
-/*
- * M[j][q .. q + 16 nv) = sum over c of U[c][j] V[c][q ..], j < 8: one
- * element's product for eight output channels.
- */
-__attribute__((target("avx512f"), always_inline))
-static inline void
-mm_block(const float *u, const float *v, long vs, int C, float *m, long ms,
-    int nv)
-{
-	__m512 acc[WKB][4], b0, b1, b2, b3, a;
-	int c, j;
-
-	b1 = b2 = b3 = _mm512_setzero_ps();
-#pragma GCC unroll 8
-	for (j = 0; j < WKB; j++)
-		acc[j][0] = acc[j][1] = acc[j][2] = acc[j][3] =
-		    _mm512_setzero_ps();
-	for (c = 0; c < C; c++, v += vs, u += WKB) {
-		b0 = _mm512_load_ps(v);
-		if (nv > 1)
-			b1 = _mm512_load_ps(v + 16);
-		if (nv > 2)
-			b2 = _mm512_load_ps(v + 32);
-		if (nv > 3)
-			b3 = _mm512_load_ps(v + 48);
-#pragma GCC unroll 8
-		for (j = 0; j < WKB; j++) {
-			a = _mm512_set1_ps(u[j]);
-			acc[j][0] = _mm512_fmadd_ps(a, b0, acc[j][0]);
-			if (nv > 1)
-				acc[j][1] = _mm512_fmadd_ps(a, b1, acc[j][1]);
-			if (nv > 2)
-				acc[j][2] = _mm512_fmadd_ps(a, b2, acc[j][2]);
-			if (nv > 3)
-				acc[j][3] = _mm512_fmadd_ps(a, b3, acc[j][3]);
-		}
-	}
-#pragma GCC unroll 8
-	for (j = 0; j < WKB; j++) {
-		_mm512_store_ps(m + j * ms, acc[j][0]);
-		if (nv > 1)
-			_mm512_store_ps(m + j * ms + 16, acc[j][1]);
-		if (nv > 2)
-			_mm512_store_ps(m + j * ms + 32, acc[j][2]);
-		if (nv > 3)
-			_mm512_store_ps(m + j * ms + 48, acc[j][3]);
-	}
-}
-
-/* mm_block over blocks 0 .. Pp - 1 (a multiple of 16). */
-__attribute__((target("avx512f")))
-static void
-mm_row(const float *u, const float *v, long Pp, int C, float *m)
-{
-	long q = 0;
-
-	for (; q + 48 <= Pp; q += 48)
-		mm_block(u, v + q, Pp, C, m + q, Pp, 3);
-	if (Pp - q == 32)
-		mm_block(u, v + q, Pp, C, m + q, Pp, 2);
-	else if (Pp - q == 16)
-		mm_block(u, v + q, Pp, C, m + q, Pp, 1);
-}
-
 /* y = v + bias (+ y with acc) (+ res), then the ReLU; 16 values. */
 __attribute__((target("avx512f"), always_inline))
 static inline void
@@ -470,7 +407,7 @@ run_pass(const struct wino_tile *t, const struct pass *p, const float *U,
 	const struct conv_epi *e = t->epi;
 	long HW = (long)t->H * t->W, es = (long)t->C * p->Pp, ms, per = HW / 4;
 	int Kp = (t->K + WKB - 1) / WKB * WKB, nkb = Kp / WKB;
-	int c, i, k, el, kb, n;
+	int c, i, k, el, n;
 	struct lanes ln;
 	const float *res;
 	float *y;
@@ -481,10 +418,9 @@ run_pass(const struct wino_tile *t, const struct pass *p, const float *U,
 			in_image(&ln, t->x + ((long)c * t->N + t->n0 + p->i0 +
 			    i) * HW, t->H, V + (long)c * p->Pp + i * per, es);
 	for (el = 0; el < 16; el++)
-		for (kb = 0; kb < nkb; kb++)
-			mm_row(U + ((long)el * nkb + kb) * t->C * WKB,
-			    V + el * es, p->Pp, t->C,
-			    M + ((long)el * Kp + kb * WKB) * p->Pp);
+		gemm_run(U + (long)el * nkb * t->C * WKB, t->K, t->C,
+		    V + el * es, p->Pp, p->Pp, M + (long)el * Kp * p->Pp,
+		    p->Pp, 0);
 	ms = (long)Kp * p->Pp;
 	for (k = 0; k < t->K; k++)
 		for (i = 0; i < p->ni; i++) {
