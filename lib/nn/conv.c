@@ -357,13 +357,14 @@ finish(float *y, long n, const struct conv_epi *e, int k, long o)
 
 /*
  * The M x K matrix A (rows lda apart, or its transpose) packed for
- * gemm.c's products, or NULL where they do not run: without AVX-512, or
- * at direct level 0, which keeps OpenBLAS for every product.
+ * gemm.c's products, or NULL where they do not run: below direct level
+ * 3, which keeps OpenBLAS for these products and so the bits of the
+ * AVX2 kernels.
  */
 static const float *
 pack_a(const float *A, long lda, int trans, int M, int K)
 {
-	if (direct_available() < 2 || !gemm_cpu())
+	if (direct_available() < 3 || !gemm_cpu())
 		return NULL;
 	par_grow(&apack, &apackcap, gemm_pack_len(M, K));
 	gemm_pack(A, lda, trans, M, K, apack);

@@ -127,7 +127,7 @@ direct_kernel(const struct conv *cv, int H, int W)
 {
 	if (cv->ks != 3 || cv->stride != 1 || cv->pad != 1 ||
 	    direct_available() == 0)
-		return direct_available() >= 2 && gemm_cpu() ?
+		return direct_available() >= 3 && gemm_cpu() ?
 		    "im2col-avx512" : "im2col-sgemm";
 	if (direct_available() >= 3 && wino_fits(cv->C, H, W))
 		return "winograd-avx512";

@@ -11,10 +11,10 @@
 
 /*
  * The level of direct kernels in use: 0 none (im2col and OpenBLAS's
- * sgemm), 1 AVX2 and FMA, 2 AVX-512 (F and VL), also for the products of
- * the other layers' im2col (gemm.c), 3 AVX-512 with Winograd's F(2x2,
- * 3x3) and F(3x3, 2x2) (wino.c) for the 3x3 stride-1 layers of 8 or more
- * input channels.  By default the highest the CPU
+ * sgemm), 1 AVX2 and FMA, 2 AVX-512 (F and VL), 3 AVX-512 with
+ * Winograd's F(2x2, 3x3) and F(3x3, 2x2) (wino.c) for the 3x3 stride-1
+ * layers of 8 or more input channels and gemm.c's products for the other
+ * layers' im2col instead of OpenBLAS.  By default the highest the CPU
  * runs, lowered by REPROKIT_NO_DIRECT_CONV (to 0), REPROKIT_NO_AVX512 (to
  * at most 1) or REPROKIT_NO_WINOGRAD (to at most 2) in the environment.
  * Levels 1 and 2 give the same bits; level 3 agrees with them to float

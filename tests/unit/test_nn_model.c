@@ -17,6 +17,7 @@
 
 #include "rng.h"
 #include "util.h"
+#include "nn/direct.h"
 #include "nn/par.h"
 #include "nn/resnet.h"
 
@@ -271,6 +272,62 @@ test_threads_bitwise(void **state)
 	free(s2);
 }
 
+/* The largest difference of a and b over the largest |b|. */
+static double
+rel_diff(const float *a, const float *b, size_t n)
+{
+	double d = 0, m = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		d = fmax(d, fabs((double)a[i] - b[i]));
+		m = fmax(m, fabs(b[i]));
+	}
+	return d / m;
+}
+
+/*
+ * Whole training steps, option-B projections included: the AVX2 and
+ * AVX-512 direct kernels give the same bits, and Winograd's method with
+ * its own products (level 3) agrees with them to float rounding.
+ */
+static void
+test_levels(void **state)
+{
+	struct resnet_config cfg = { .n = 1, .shortcut = 'B' };
+	size_t P = resnet_count_params(&cfg), S = 2 * (16 * 3 + 32 * 3 +
+	    64 * 3);
+	float *p1, *p2, *s1, *s2;
+	int best = direct_available();
+
+	if (best < 2)
+		skip();		/* the CPU lacks AVX-512 */
+	p1 = xmalloc(P * 4);
+	p2 = xmalloc(P * 4);
+	s1 = xmalloc(S * 4);
+	s2 = xmalloc(S * 4);
+	direct_enable(1);
+	train_steps(2, 0, p1, s1);
+	direct_enable(2);
+	train_steps(2, 0, p2, s2);
+	assert_memory_equal(p1, p2, P * 4);
+	assert_memory_equal(s1, s2, S * 4);
+	if (best >= 3) {
+		direct_enable(3);
+		train_steps(2, 0, p2, s2);
+		print_message("level 3 against 2: weights %.2g, statistics "
+		    "%.2g\n", rel_diff(p2, p1, P), rel_diff(s2, s1, S));
+		assert_true(rel_diff(p2, p1, P) < 1e-5);
+		assert_true(rel_diff(s2, s1, S) < 1e-5);
+		assert_true(memcmp(p1, p2, P * 4) != 0);
+	}
+	direct_enable(best);
+	free(p1);
+	free(p2);
+	free(s1);
+	free(s2);
+}
+
 int
 main(void)
 {
@@ -281,6 +338,7 @@ main(void)
 		cmocka_unit_test(test_net_gradcheck),
 		cmocka_unit_test(test_sgd),
 		cmocka_unit_test(test_threads_bitwise),
+		cmocka_unit_test(test_levels),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
