@@ -36,7 +36,7 @@ bin/rn-train-mpi: build/cmd/rn-train.o build/mpi/lib/nn/dist.o $(LIB)
 	$(MPICC) $(CFLAGS) $(LDFLAGS) -o $@ build/cmd/rn-train.o \
 	    build/mpi/lib/nn/dist.o $(LIB) $(LDLIBS)
 
-build/tests/%: tests/unit/%.c $(LIB)
+build/tests/%: tests/unit/%.c $(LIB) $(wildcard tests/unit/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CMOCKA_CFLAGS) $(CFLAGS) $(WARN) -o $@ $< \
 	    $(LIB) $(CMOCKA_LIBS) $(LDLIBS)

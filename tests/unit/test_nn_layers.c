@@ -23,6 +23,7 @@
 #include "nn/direct.h"
 #include "nn/layers.h"
 #include "nn/par.h"
+#include "near.h"
 
 #define NCHECK	40	/* coordinates checked per tensor */
 
@@ -175,19 +176,6 @@ test_conv_gradcheck(void **state)
 	conv_gradcheck(4, 8, 3, 2, 1, 2, 6, 1);
 }
 
-static double
-max_rel(const float *a, const float *b, long n)
-{
-	double m = 0, scale = 0;
-	long i;
-
-	for (i = 0; i < n; i++)
-		scale = fmax(scale, fabs(b[i]));
-	for (i = 0; i < n; i++)
-		m = fmax(m, fabs(a[i] - b[i]));
-	return m / fmax(scale, 1e-30);
-}
-
 /* Fast and reference kernels agree on every output, tiled or not. */
 static void
 conv_vs_ref(int C, int K, int ks, int s, int p, int N, int H, int tile)
@@ -206,13 +194,13 @@ conv_vs_ref(int C, int K, int ks, int s, int p, int N, int H, int tile)
 	conv_set_tile(tile);
 	conv_forward(&t.cv, t.x, t.y, N, H, H);
 	conv_forward_ref(&t.cv, t.x, y2, N, H, H);
-	assert_true(max_rel(t.y, y2, ny) < 1e-5);
+	assert_true(rel_diff(t.y, y2, ny) < 1e-5);
 	/* acc = 1: the gradient is added to what dx holds. */
 	conv_backward(&t.cv, t.x, t.r, t.dx, 1, N, H, H);
 	memcpy(dw2, t.cv.dw, nw * sizeof(float));
 	conv_backward_ref(&t.cv, t.x, t.r, dx2, 1, N, H, H);
-	assert_true(max_rel(t.dx, dx2, nx) < 1e-5);
-	assert_true(max_rel(dw2, t.cv.dw, nw) < 1e-5);
+	assert_true(rel_diff(t.dx, dx2, nx) < 1e-5);
+	assert_true(rel_diff(dw2, t.cv.dw, nw) < 1e-5);
 	conv_set_tile(0);
 	free(y2);
 	free(dx2);
@@ -287,7 +275,7 @@ epi_case(int C, int K, int ks, int s, int N, int H, const char **kernel)
 				want[i] = e.relu && v < 0 ? 0 : (float)v;
 			}
 		conv_forward_epi(&t.cv, t.x, t.y, N, H, H, &e);
-		assert_true(max_rel(t.y, want, ny) < 1e-5);
+		assert_true(rel_diff(t.y, want, ny) < 1e-5);
 	}
 	*kernel = direct_kernel(&t.cv, H, H);
 	free(bias);
@@ -440,7 +428,7 @@ s2_bitwise(int C, int K, int ks, int p, int N, int H)
 	assert_memory_equal(dw1, dw2, nw * sizeof(float));
 	/* And both are the convolution. */
 	conv_forward_ref(&t.cv, t.x, y1, N, H, H);
-	assert_true(max_rel(y2, y1, ny) < 1e-5);
+	assert_true(rel_diff(y2, y1, ny) < 1e-5);
 	free(y1);
 	free(y2);
 	free(dx1);

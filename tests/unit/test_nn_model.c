@@ -19,6 +19,7 @@
 #include "util.h"
 #include "nn/direct.h"
 #include "nn/par.h"
+#include "near.h"
 #include "nn/resnet.h"
 
 /*
@@ -270,20 +271,6 @@ test_threads_bitwise(void **state)
 	free(p2);
 	free(s1);
 	free(s2);
-}
-
-/* The largest difference of a and b over the largest |b|. */
-static double
-rel_diff(const float *a, const float *b, size_t n)
-{
-	double d = 0, m = 0;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		d = fmax(d, fabs((double)a[i] - b[i]));
-		m = fmax(m, fabs(b[i]));
-	}
-	return d / m;
 }
 
 /*

@@ -28,6 +28,7 @@
 #include "rng.h"
 #include "util.h"
 #include "nn/par.h"
+#include "near.h"
 #include "nn/resnet.h"
 
 #define PYTHON	"/usr/bin/python3"
@@ -79,20 +80,6 @@ write_case(const char *path, const struct resnet *r, int N,
 	}
 	assert_int_equal(fclose(fp), 0);
 	free(nchw);
-}
-
-/* max |a - b| / max |b| */
-static double
-rel_diff(const float *a, const float *b, size_t n)
-{
-	double d = 0, m = 0;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		d = fmax(d, fabs((double)a[i] - b[i]));
-		m = fmax(m, fabs((double)b[i]));
-	}
-	return d / fmax(m, 1e-12);
 }
 
 static void
