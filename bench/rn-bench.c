@@ -244,9 +244,7 @@ main(int argc, char **argv)
 	getrusage(RUSAGE_SELF, &ru);
 	macs = forward_macs(r);
 	printf("{\"impl\":\"c\",\"kernels\":\"%s\",\"depth\":%d,\"params\":%zu,"
-	    "\"batch\":%d,\"threads\":%d,", direct_available() > 2 ?
-	    "winograd-avx512" : direct_available() > 1 ? "direct-avx512" :
-	    direct_available() ? "direct-avx2" : "gemm",
+	    "\"batch\":%d,\"threads\":%d,", direct_level_name(),
 	    r->depth, r->nparams, N, T);
 	print_list("train_img_per_s", train, R);
 	print_list("infer_img_per_s", infer, R);

@@ -31,6 +31,7 @@
 #include "nn/blas.h"
 #include "nn/ckpt.h"
 #include "nn/data.h"
+#include "nn/direct.h"
 #include "nn/dist.h"
 #include "nn/par.h"
 #include "nn/resnet.h"
@@ -677,9 +678,10 @@ data_json(const struct run *R)
 static json_t *
 versions_json(void)
 {
-	return json_pack("{s:s,s:s,s:s,s:s}", "rn-train", REPROKIT_VERSION,
+	return json_pack("{s:s,s:s,s:s,s:s,s:s}", "rn-train", REPROKIT_VERSION,
 	    "openblas", openblas_get_config(), "openblas_core",
-	    openblas_get_corename(), "jansson", JANSSON_VERSION);
+	    openblas_get_corename(), "conv_kernels", direct_level_name(),
+	    "jansson", JANSSON_VERSION);
 }
 
 /* How the batches are shared by the MPI ranks, for the meta record. */

@@ -107,6 +107,21 @@ direct_enable(int level)
 }
 
 int
+direct_best(void)
+{
+	return best_level();
+}
+
+const char *
+direct_level_name(void)
+{
+	static const char *names[] = { "im2col-sgemm", "direct-avx2",
+	    "direct-avx512", "winograd-avx512" };
+
+	return names[direct_available()];
+}
+
+int
 direct_available(void)
 {
 	if (enabled == -1) {

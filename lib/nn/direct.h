@@ -23,6 +23,11 @@
 int	direct_available(void);
 /* Use the given level, or the highest the CPU runs if that is lower. */
 void	direct_enable(int level);
+/* The highest level the CPU runs, whatever the environment says. */
+int	direct_best(void);
+/* The level in use, by name: "winograd-avx512", "direct-avx512",
+   "direct-avx2" or "im2col-sgemm" (as in rn-train's meta record). */
+const char *direct_level_name(void);
 
 /*
  * The kernel a forward pass of this convolution on H x W images takes:

@@ -47,6 +47,20 @@ check "meta first, with the model and recipe" "head -1 '$T/short.jsonl' | \
     .shortcut == \"A\" and .schedule_json.kind == \"constant\" and \
     .resumed_from == null and (.data.split_sha256 | length) == 64' \
     >/dev/null"
+# The kernels are recorded; each environment variable of rn-train(1)
+# lowers them to what it names, never raises them.
+kernels() {
+	env "$@" rn-train -m "$M" -n 1 -b 16 -X 20 -t 2 -i 1 |
+	    head -1 | jq -r .versions.conv_kernels
+}
+k0=$(kernels)
+k1=$(kernels REPROKIT_NO_WINOGRAD=1)
+k2=$(kernels REPROKIT_NO_AVX512=1)
+k3=$(kernels REPROKIT_NO_DIRECT_CONV=1)
+check "meta: the convolution kernels, as the environment chooses" \
+    "echo '$k0' | grep -Eqx 'winograd-avx512|direct-avx(512|2)|im2col-sgemm' \
+    && [ '$k1' != winograd-avx512 ] && [ '$k3' = im2col-sgemm ] && \
+    ! echo '$k2' | grep -q avx512"
 check "one step record per iteration, with the lr used" \
     "[ \$(jq -c 'select(.type == \"step\" and .lr == 0.05)' \
     '$T/short.jsonl' | wc -l) -eq 14 ] && \

@@ -222,20 +222,23 @@ conv_shapes(void)
 	conv_vs_ref(8, 16, 3, 1, 1, 3, 4, 2048);	/* below any width */
 }
 
-/* Both the im2col/sgemm kernels and, where the CPU has them, each level
- * of the direct ones (AVX2, AVX-512). */
+/*
+ * Both the im2col/sgemm kernels and, where the CPU has them, each level
+ * of the others (AVX2, AVX-512, Winograd), whatever the environment
+ * asks of the programs.
+ */
 static void
 test_conv_vs_ref(void **state)
 {
-	int direct = direct_available(), level;
+	int env = direct_available(), level;
 
 	par_setup(2);
-	for (level = 0; level <= direct; level++) {
+	for (level = 0; level <= direct_best(); level++) {
 		direct_enable(level);
 		assert_int_equal(direct_available(), level);
 		conv_shapes();
 	}
-	direct_enable(direct);
+	direct_enable(env);
 	par_setup(1);
 }
 
@@ -292,11 +295,11 @@ epi_case(int C, int K, int ks, int s, int N, int H, const char **kernel)
 static void
 test_conv_epi(void **state)
 {
-	int direct = direct_available(), level, w = 0;
+	int env = direct_available(), level, w = 0;
 	const char *kn[6];
 
 	par_setup(2);
-	for (level = 0; level <= direct; level++) {
+	for (level = 0; level <= direct_best(); level++) {
 		direct_enable(level);
 		epi_case(16, 16, 3, 1, 5, 32, &kn[0]);
 		epi_case(16, 12, 3, 1, 7, 16, &kn[1]);
@@ -315,7 +318,7 @@ test_conv_epi(void **state)
 			w = 1;
 		}
 	}
-	direct_enable(direct);
+	direct_enable(env);
 	par_setup(1);
 	if (!w)
 		skip();		/* the CPU lacks AVX-512 */
@@ -370,19 +373,17 @@ level_bitwise(int C, int K, int N, int H)
 static void
 test_conv_levels_bitwise(void **state)
 {
-	int direct = direct_available();
+	int env = direct_available();
 
-	if (direct < 2) {
-		direct_enable(direct);
-		skip();
-	}
+	if (direct_best() < 2)
+		skip();		/* the CPU lacks AVX-512 */
 	par_setup(2);
 	level_bitwise(3, 16, 4, 32);
 	level_bitwise(16, 16, 5, 32);
 	level_bitwise(5, 7, 3, 7);
 	level_bitwise(32, 64, 9, 8);
 	level_bitwise(64, 64, 17, 8);
-	direct_enable(direct);
+	direct_enable(env);
 	par_setup(1);
 }
 
