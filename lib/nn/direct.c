@@ -648,8 +648,10 @@ wino_tile(const struct dir_job *j, const float *x, float *scr, float *out,
 	wino_run(&w, j->U, scr);
 }
 
-/* Whether to take a Cin-channel convolution on this geometry to
- * Winograd's method, and the transformed weights if so. */
+/*
+ * The transformed weights where this convolution (its flipped form for
+ * the input gradient) goes to Winograd's method, else NULL.
+ */
 static const float *
 wino_weights(const struct geom *g, const float *w, int K, int C, int flip)
 {

@@ -101,27 +101,36 @@ wino_pack(const float *w, int K, int C, int flip, float *U)
 		}
 }
 
-/* A pass: images i0 .. i0 + ni - 1 of the tile, P blocks, rows Pp. */
+/* A pass: images i0 .. i0 + ni - 1 of the tile; V and M rows Pp. */
 struct pass {
-	int	 i0, ni, TH, TW;
-	long	 P, Pp;
+	int	 i0, ni;
+	long	 Pp;
 };
+
+/* Images of a tile a pass takes: about BLOCKS blocks, at least one. */
+static int
+pass_images(int H, int W, int nimg)
+{
+	long ni = BLOCKS / ((long)H * W / 4);
+
+	if (ni < 1)
+		ni = 1;
+	return ni < nimg ? (int)ni : nimg;
+}
 
 size_t
 wino_scratch(int C, int K, int H, int W, int nimg)
 {
-	long per = (long)(H / 2) * (W / 2), ni = BLOCKS / per;
-	long Pp;
+	long Pp = (long)pass_images(H, W, nimg) * H * W / 4;
 
-	if (ni < 1)
-		ni = 1;
-	if (ni > nimg)
-		ni = nimg;
-	Pp = ni * per;
 	return (size_t)16 * Pp * (C + (K + WKB - 1) / WKB * WKB);
 }
 
-/* Images a weight-gradient pass takes: V and D within about 768 KiB. */
+/*
+ * Images a weight-gradient pass takes: V and D within about 2 MiB, so
+ * that one element's rows of both stay in the core's L2 cache; the
+ * longer the pass, the fewer the horizontal sums.
+ */
 static int
 dw_images(int C, int K, int H, int W, int nimg)
 {
@@ -635,24 +644,14 @@ void
 wino_run(const struct wino_tile *t, const float *U, float *scratch)
 {
 	struct pass p;
-	long per;
-	int ni;
+	int ni = pass_images(t->H, t->W, t->nimg);
 	float *V, *M;
 
-	p.TH = t->H / 2;
-	p.TW = t->W / 2;
-	per = (long)p.TH * p.TW;
-	ni = (int)(BLOCKS / per);
-	if (ni < 1)
-		ni = 1;
-	if (ni > t->nimg)
-		ni = t->nimg;
-	p.Pp = ni * per;		/* a multiple of 16 */
+	p.Pp = (long)ni * t->H * t->W / 4;	/* a multiple of 16 */
 	V = scratch;
 	M = V + (long)16 * t->C * p.Pp;
 	for (p.i0 = 0; p.i0 < t->nimg; p.i0 += ni) {
 		p.ni = t->nimg - p.i0 < ni ? t->nimg - p.i0 : ni;
-		p.P = p.ni * per;
 		run_pass(t, &p, U, V, M);
 	}
 }
