@@ -171,6 +171,36 @@ parse_size(struct opts *o, const char *arg)
 	o->height = (int)h;
 }
 
+/*
+ * A y range for gnuplot: lo:hi, each a finite number or "*", lo below
+ * hi when both are numbers.
+ */
+static void
+check_yrange(const char *arg)
+{
+	char end[2][64];
+	const char *colon = strchr(arg, ':'), *errstr;
+	double v[2];
+	int i, num[2];
+
+	if (colon == NULL || colon == arg || colon[1] == '\0' ||
+	    strchr(colon + 1, ':') != NULL ||
+	    (size_t)(colon - arg) >= sizeof(end[0]) ||
+	    strlen(colon + 1) >= sizeof(end[1]))
+		usage_error(synopsis, "-y %s: want lo:hi", arg);
+	snprintf(end[0], sizeof(end[0]), "%.*s", (int)(colon - arg), arg);
+	snprintf(end[1], sizeof(end[1]), "%s", colon + 1);
+	for (i = 0; i < 2; i++) {
+		num[i] = strcmp(end[i], "*") != 0;
+		if (num[i] && parse_double(end[i], -1e300, 1e300, &v[i],
+		    &errstr) == -1)
+			usage_error(synopsis, "-y %s: %s: %s", arg, end[i],
+			    errstr);
+	}
+	if (num[0] && num[1] && !(v[0] < v[1]))
+		usage_error(synopsis, "-y %s: want lo below hi", arg);
+}
+
 static void
 parse_args(struct opts *o, int argc, char **argv)
 {
@@ -276,10 +306,7 @@ parse_args(struct opts *o, int argc, char **argv)
 				    "iter", optarg);
 			break;
 		case 'y':
-			if (strspn(optarg, "0123456789.:-+eE*") !=
-			    strlen(optarg) || strchr(optarg, ':') == NULL)
-				usage_error(synopsis, "-y %s: want lo:hi",
-				    optarg);
+			check_yrange(optarg);
 			o->yrange = optarg;
 			break;
 		default:

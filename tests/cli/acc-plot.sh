@@ -86,6 +86,15 @@ check "stdout: 25 lines of plot" "[ \$(wc -l <$out) -eq 25 ] &&
     grep -q 'fork20 test' $out"
 
 # Error instead of accuracy; iterations; log x; y range.
+run_case "-y reversed" 2 'acc-plot: -y 50:10: want lo below hi' \
+    acc-plot -y 50:10 -o "$T/y.png" "$R/fork20.jsonl"
+run_case "-y one end" 2 'acc-plot: -y :5: want lo:hi' \
+    acc-plot -y :5 -o "$T/y.png" "$R/fork20.jsonl"
+run_case "-y not a number" 2 'acc-plot: -y abc:5: abc: not a number' \
+    acc-plot -y abc:5 -o "$T/y.png" "$R/fork20.jsonl"
+check "... and no picture" "[ ! -e '$T/y.png' ]"
+run_case "-y open above" 0 '' acc-plot -y '5:*' -o "$T/y.png" \
+    "$R/fork20.jsonl"
 run_case "error axis" 0 '' acc-plot -e -x iter -l -y 5:60 \
     -o "$T/p/err.png" "$R/fork20.jsonl"
 errval=$(jq -r 'select(.type == "eval" and .split == "test" and
