@@ -105,17 +105,14 @@ load_split(const struct opts *o, struct cifar_set *set, char *sha)
 	const char *path = o->manifest != NULL ? o->manifest : "-";
 	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
 	char *buf, err[512];
-	size_t len = 0, n;
+	size_t len;
 	json_error_t je;
 	json_t *man;
 
 	if (fp == NULL)
 		die("%s:", path);
 	buf = xmalloc(MANIFEST_MAX + 1);
-	while ((n = fread(buf + len, 1, MANIFEST_MAX + 1 - len, fp)) > 0)
-		len += n;
-	if (ferror(fp) || len > (size_t)MANIFEST_MAX)
-		die("%s: %s", path, ferror(fp) ? "read error" : "too large");
+	len = read_all(fp, path, buf, MANIFEST_MAX);
 	if (fp != stdin)
 		fclose(fp);
 	sha256_hex(buf, len, sha);

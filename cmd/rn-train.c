@@ -326,21 +326,14 @@ read_manifest(struct run *R)
 	FILE *fp = strcmp(path, "-") == 0 ? stdin : dist_rank() != 0 ? NULL :
 	    fopen(path, "rb");
 	char *buf, err[512];
-	size_t len = 0, n;
+	size_t len = 0;
 	json_error_t je;
 
 	buf = xmalloc(MANIFEST_MAX + 1);
 	if (dist_rank() == 0) {
 		if (fp == NULL)
 			die("%s:", path);
-		while ((n = fread(buf + len, 1, MANIFEST_MAX + 1 - len,
-		    fp)) > 0)
-			len += n;
-		if (ferror(fp))
-			die("%s: read error", path);
-		if (len > (size_t)MANIFEST_MAX)
-			die("%s: manifest over %ld bytes", path,
-			    MANIFEST_MAX);
+		len = read_all(fp, path, buf, MANIFEST_MAX);
 	}
 	if (fp != NULL && fp != stdin)
 		fclose(fp);

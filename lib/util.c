@@ -302,3 +302,21 @@ now_s(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
+
+size_t
+read_all(FILE *fp, const char *path, char *buf, size_t max)
+{
+	size_t len = 0, n;
+
+	errno = 0;
+	while ((n = fread(buf + len, 1, max + 1 - len, fp)) > 0)
+		len += n;
+	if (ferror(fp)) {
+		if (errno != 0)
+			die("%s:", path);
+		die("%s: read error", path);
+	}
+	if (len > max)
+		die("%s: over %zu bytes", path, max);
+	return len;
+}

@@ -65,6 +65,12 @@ double		 opt_double(const char *usage, const char *opt, const char *s,
 
 /* Flush and close stdout; die on a write error (ENOSPC, EPIPE, ...). */
 void		 close_stdout(void);
+/*
+ * Read all of fp (named path in messages) into buf, which holds max + 1
+ * bytes; the length.  Dies on a read error ("path: Is a directory", say)
+ * or past max bytes.
+ */
+size_t		 read_all(FILE *fp, const char *path, char *buf, size_t max);
 
 /* Wall-clock seconds from a monotonic clock. */
 double		 now_s(void);

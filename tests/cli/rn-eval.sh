@@ -73,6 +73,13 @@ run_case "not a checkpoint" 2 'split.json: not an rn-train checkpoint' \
 echo '{"type": "cifar-split"' >"$T/bad.json"
 run_case "a broken manifest" 2 'bad.json:' rn-eval -m "$T/bad.json" \
     "$T/r8.ck"
+mkdir -p "$T/adir"
+run_case "a directory as the manifest" 2 \
+    "^rn-eval: $T/adir: Is a directory\$" rn-eval -m "$T/adir" "$T/r8.ck"
+truncate -s 17M "$T/huge.json"
+run_case "a manifest over 16 MiB" 2 \
+    "^rn-eval: $T/huge.json: over 16777216 bytes\$" \
+    rn-eval -m "$T/huge.json" "$T/r8.ck"
 # Numeric options are checked whole and within range, named in the error.
 run_case "-t out of range" 2 '^rn-eval: -t 999: too large$' \
     rn-eval -t 999 x.ck

@@ -16,6 +16,9 @@ run_case "bad shortcut" 2 'rn-train: -S C: not A or B' rn-train -S C
 run_case "bad batch" 2 'rn-train: -b 0: ' rn-train -b 0
 run_case "stray argument" 2 'unexpected argument' rn-train extra
 run_case "empty stdin" 2 '^rn-train: -:' rn-train
+mkdir -p "$T/adir"
+run_case "a directory as the manifest" 2 \
+    "^rn-train: $T/adir: Is a directory\$" rn-train -m "$T/adir"
 
 if ! command -v jq >/dev/null 2>&1 ||
     ! "$PY" -c 'import tarfile' 2>/dev/null; then
