@@ -112,7 +112,7 @@ load_split(const struct opts *o, struct cifar_set *set, char *sha)
 	if (fp == NULL)
 		die("%s:", path);
 	buf = xmalloc(MANIFEST_MAX + 1);
-	len = read_all(fp, path, buf, MANIFEST_MAX);
+	len = read_capped(fp, path, buf, MANIFEST_MAX);
 	if (fp != stdin)
 		fclose(fp);
 	sha256_hex(buf, len, sha);

@@ -333,7 +333,7 @@ read_manifest(struct run *R)
 	if (dist_rank() == 0) {
 		if (fp == NULL)
 			die("%s:", path);
-		len = read_all(fp, path, buf, MANIFEST_MAX);
+		len = read_capped(fp, path, buf, MANIFEST_MAX);
 	}
 	if (fp != NULL && fp != stdin)
 		fclose(fp);

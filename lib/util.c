@@ -304,7 +304,7 @@ now_s(void)
 }
 
 size_t
-read_all(FILE *fp, const char *path, char *buf, size_t max)
+read_capped(FILE *fp, const char *path, char *buf, size_t max)
 {
 	size_t len = 0, n;
 

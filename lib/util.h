@@ -70,7 +70,7 @@ void		 close_stdout(void);
  * bytes; the length.  Dies on a read error ("path: Is a directory", say)
  * or past max bytes.
  */
-size_t		 read_all(FILE *fp, const char *path, char *buf, size_t max);
+size_t		 read_capped(FILE *fp, const char *path, char *buf, size_t max);
 
 /* Wall-clock seconds from a monotonic clock. */
 double		 now_s(void);
