@@ -18,6 +18,7 @@ struct csv {
 	enum csv_kind	 kind;
 	char		 sep;
 	char		**hdr;		/* column names */
+	char		*told;		/* per column: bad cell warned of */
 	int		 ncol;
 	int		 stepcol, epochcol;
 	/* The split fields of the current line. */
@@ -85,7 +86,9 @@ hdr_free(struct csv *st)
 	for (i = 0; i < st->ncol; i++)
 		free(st->hdr[i]);
 	free(st->hdr);
+	free(st->told);
 	st->hdr = NULL;
+	st->told = NULL;
 	st->ncol = 0;
 }
 
@@ -108,6 +111,7 @@ hdr_set(struct logreader *r, struct csv *st)
 
 	hdr_free(st);
 	st->hdr = xcalloc((size_t)st->nf, sizeof(*st->hdr));
+	st->told = xcalloc((size_t)st->nf, 1);
 	for (i = 0; i < st->nf; i++) {
 		st->hdr[i] = xstrdup(st->f[i]);
 		lr_field(r, st->hdr[i]);
@@ -207,8 +211,15 @@ csv_row(struct logreader *r, struct csv *st)
 		c = st->f[i];
 		if (*c == '\0' || !strcmp(c, "NA"))
 			continue;
-		if (lr_num(c, strlen(c), &d) == -1)
+		if (lr_num(c, strlen(c), &d) == -1) {
+			/* Once a column: a log can hold many. */
+			if (!st->told[i])
+				lr_warn(r, "%s:%lld: %s: '%.40s' is not a "
+				    "number; such cells are skipped",
+				    r->curpath, r->in.lineno, st->hdr[i], c);
+			st->told[i] = 1;
 			continue;
+		}
 		lr_push(r, st->hdr[i], strlen(st->hdr[i]), step, ep, d, NAN,
 		    r->in.lineno);
 	}

@@ -23,6 +23,17 @@ while IFS=$tab read -r name path status kind args; do
 	fi
 done <"$logs/manifest"
 
+# A cell that is not a number is skipped, and said so once for its column.
+mkdir -p "$TESTTMP/garbage"
+printf 'epoch,step,lr-SGD\n0,0,0.1\n0,1,abc\n0,2,x\n0,3,0.1\n' \
+    >"$TESTTMP/garbage/metrics.csv"
+run_case "csv: a cell not a number" 0 \
+    "metrics.csv:3: lr-SGD: 'abc' is not a number; such cells are skipped" \
+    lr-audit -s constant:lr=0.1 "$TESTTMP/garbage"
+check "... one warning for the column, the run still consistent" \
+    "[ \$(grep -c 'not a number' '$err') -eq 1 ] && \
+    grep -q '\"verdict\":\"consistent\"' '$out'"
+
 # Every record on stdout is JSON, whatever the input held.
 json_ok='python3 -c "import json,sys; [json.loads(l) for l in open(sys.argv[1])]"'
 S="multistep:lr=0.1,milestones=400/700"
