@@ -1064,11 +1064,14 @@ check_piecewise(struct audit *a, struct change *c, int nc,
 		else if (a->ipe > 0 && lo <= -a->ipe && -a->ipe <= hi)
 			d = -a->ipe;
 		w = when(a, cp[1]);
+		/* A log stepped by epochs counts its shift in epochs. */
 		finding(a, "shifted", "error", c[0].sb, c[0].b, lv[1],
-		    c[0].v0, "every decay came %s %s iterations %s (%s): the "
+		    c[0].v0, "every decay came %s %s %s%s %s (%s): the "
 		    "first declared at %s", lo == hi ? "exactly" : "about",
-		    grouped(b, sizeof(b), d < 0 ? -d : d), d < 0 ? "early" :
-		    "late", a->ipe > 0 && (d == a->ipe || d == -a->ipe) ?
+		    grouped(b, sizeof(b), d < 0 ? -d : d), a->epoch_clock ?
+		    "epoch" : "iteration", d == 1 || d == -1 ? "" : "s",
+		    d < 0 ? "early" : "late", (a->ipe > 0 && (d == a->ipe ||
+		    d == -a->ipe)) || (a->epoch_clock && (d == 1 || d == -1)) ?
 		    "off by one epoch" : "a constant offset", w);
 		free(w);
 		return;

@@ -116,6 +116,23 @@ run_case "train size, last batch dropped" 1 '' lr-audit -q -n 45000 \
     -b 128 -d -s 'multistep:lr=0.1,milestones=2ep' "$TESTTMP/ipe.csv"
 check "dropped: decay 2 iterations late" \
     "grep -q '\"kind\":\"shifted\".*exactly 2 iterations late' '$out'"
+# A log stepped by epochs (Keras) counts a shift in epochs, and one of a
+# single epoch is "off by one epoch".
+mkdir -p "$TESTTMP/keras2" "$TESTTMP/keras1"
+for k in 1 2; do
+	awk -v k=$k 'BEGIN { print "epoch,accuracy,loss,lr"
+	    for (e = 0; e < 20; e++)
+		printf "%d,0.5,1.0,%s\n", e, e < 10 + k ? "0.1" : "0.01" }' \
+	    >"$TESTTMP/keras$k/training.log"
+done
+run_case "keras: a decay 2 epochs late" 1 \
+    'every decay came exactly 2 epochs late \(a constant offset\)' \
+    lr-audit -s 'multistep:lr=0.1,milestones=10ep' \
+    "$TESTTMP/keras2/training.log"
+run_case "keras: a decay 1 epoch late" 1 \
+    'every decay came exactly 1 epoch late \(off by one epoch\)' \
+    lr-audit -s 'multistep:lr=0.1,milestones=10ep' \
+    "$TESTTMP/keras1/training.log"
 run_case "iters per epoch" 0 '' lr-audit -q -i 352 \
     -s 'multistep:lr=0.1,milestones=2ep' "$TESTTMP/ipe.csv"
 run_case "epochs without iters per epoch" 2 'give --iters-per-epoch' \
