@@ -744,7 +744,11 @@ detect_json(struct logreader *r, const char *name, const char *s,
 		return lr_fail(r, "%s: JSON but neither JSON Lines of objects "
 		    "nor a trainer_state.json", name);
 	}
-	if ((t = json_string_value(json_object_get(o, "type"))) != NULL &&
+	/* A Trainer state written on one line is still one document. */
+	if (json_is_array(json_object_get(o, "log_history")) ||
+	    !strcmp(base_name(name), "trainer_state.json"))
+		r->fmt = "hf-trainer-state";
+	else if ((t = json_string_value(json_object_get(o, "type"))) != NULL &&
 	    (!strcmp(t, "meta") || !strcmp(t, "step") || !strcmp(t, "eval")))
 		r->fmt = "rn-train";
 	else if (json_object_get(o, "iteration") != NULL)

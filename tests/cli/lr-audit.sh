@@ -116,6 +116,17 @@ run_case "train size, last batch dropped" 1 '' lr-audit -q -n 45000 \
     -b 128 -d -s 'multistep:lr=0.1,milestones=2ep' "$TESTTMP/ipe.csv"
 check "dropped: decay 2 iterations late" \
     "grep -q '\"kind\":\"shifted\".*exactly 2 iterations late' '$out'"
+# A Trainer state written on one line, given as a file under any name.
+mkdir -p "$TESTTMP/hf1"
+awk 'BEGIN { printf "{\"log_history\": ["
+    for (s = 1; s <= 200; s++)
+	printf "%s{\"step\": %d, \"learning_rate\": %s, \"loss\": 1.0}",
+	    (s > 1 ? ", " : ""), s, (s <= 100 ? "0.1" : "0.01")
+    printf "], \"global_step\": 200}\n" }' >"$TESTTMP/hf1/state.json"
+run_case "hf: one line, as a file" 0 'hf-trainer-state, tag learning_rate' \
+    lr-audit -s 'multistep:lr=0.1,milestones=100' "$TESTTMP/hf1/state.json"
+check "... consistent" "grep -q '\"verdict\":\"consistent\"' '$out'"
+
 # A log stepped by epochs (Keras) counts a shift in epochs, and one of a
 # single epoch is "off by one epoch".
 mkdir -p "$TESTTMP/keras2" "$TESTTMP/keras1"
