@@ -621,7 +621,8 @@ main(int argc, char **argv)
 	struct sched s;
 	json_t *recs, *rec;
 	char err[1024], *from = NULL, *fields, *logfile = NULL;
-	long long meta_ipe = 0, warmup_end = -1;
+	const char *badtag;
+	long long meta_ipe = 0, warmup_end = -1, nbad, badstep;
 	int rc, nfind, have;
 	size_t i;
 
@@ -647,6 +648,11 @@ main(int argc, char **argv)
 	}
 	if (rc == -1)
 		die_status(EXIT_BAD, "%s", logread_error(r));
+	if ((nbad = audit_nonfinite(a, &badtag, &badstep)) > 0)
+		warnmsg("%s: %lld learning-rate value%s, skipped (the "
+		    "first: %s at step %lld)", o.path, nbad, nbad == 1 ?
+		    " is not a finite number" : "s are not finite numbers",
+		    badtag, badstep);
 	have = declared(&o, r, logfile, warmup_end, &s, &from,
 	    &meta_ipe) == 0;
 	if (o.train_size > 0)

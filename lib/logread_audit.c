@@ -90,6 +90,10 @@ struct audit {
 	int		 bounds_bad;
 	long long	 mmcv_maxiter;
 	int		 mmcv_epochs;
+	/* Learning rates that are not finite numbers, and the first. */
+	long long	 nbad;
+	const char	*bad_tag;
+	long long	 bad_step;
 
 	/* Set by audit_run. */
 	const struct sched *d;
@@ -310,8 +314,15 @@ audit_add(struct audit *a, const struct logpoint *pt)
 		bound_ipe(a, pt->step, pt->epoch);
 	else if (c->epoch)
 		bound_ipe(a, pt->step, pt->value);
-	if (c->series < 0 || key < 0 || !isfinite(pt->value))
+	if (c->series < 0 || key < 0)
 		return;
+	if (!isfinite(pt->value)) {
+		if (a->nbad++ == 0) {
+			a->bad_tag = pt->tag;
+			a->bad_step = step;
+		}
+		return;
+	}
 	s = &a->ser[c->series];
 	s->npts++;
 	r = s->n > 0 ? &s->r[s->n - 1] : NULL;
@@ -356,6 +367,14 @@ json_t *
 audit_lr_tags(struct audit *a)
 {
 	return a->lrtags;
+}
+
+long long
+audit_nonfinite(const struct audit *a, const char **tag, long long *step)
+{
+	*tag = a->bad_tag;
+	*step = a->bad_step;
+	return a->nbad;
 }
 
 /* ---- time ---- */

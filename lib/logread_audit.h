@@ -40,6 +40,9 @@ void		 audit_add(struct audit *, const struct logpoint *);
 void		 audit_set_ipe(struct audit *, long long, const char *from);
 /* Names of the LR-like tags seen (borrowed). */
 json_t		*audit_lr_tags(struct audit *);
+/* How many of their values were NaN or infinite (skipped); the first. */
+long long	 audit_nonfinite(const struct audit *, const char **tag,
+		    long long *step);
 /*
  * Run the checks against declared (NULL: only describe what the log
  * shows).  from says where the declaration came from.  Returns the

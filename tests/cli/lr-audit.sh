@@ -116,6 +116,15 @@ run_case "train size, last batch dropped" 1 '' lr-audit -q -n 45000 \
     -b 128 -d -s 'multistep:lr=0.1,milestones=2ep' "$TESTTMP/ipe.csv"
 check "dropped: decay 2 iterations late" \
     "grep -q '\"kind\":\"shifted\".*exactly 2 iterations late' '$out'"
+# NaN and infinite rates are skipped, and counted on standard error.
+mkdir -p "$TESTTMP/nonfinite"
+printf 'epoch,step,lr-SGD\n0,0,0.1\n0,1,nan\n0,2,1e999\n0,3,0.1\n%s\n' \
+    0,4,-inf >"$TESTTMP/nonfinite/metrics.csv"
+run_case "csv: rates not finite" 0 \
+    '3 learning-rate values are not finite numbers, skipped' \
+    lr-audit -s constant:lr=0.1 "$TESTTMP/nonfinite"
+check "... the first named" "grep -q '(the first: lr-SGD at step 1)' '$err'"
+
 # A Trainer state written on one line, given as a file under any name.
 mkdir -p "$TESTTMP/hf1"
 awk 'BEGIN { printf "{\"log_history\": ["
