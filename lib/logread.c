@@ -721,6 +721,18 @@ has_bytes(const char *s, size_t len, const char *pat)
 	return 0;
 }
 
+/* Whether s[0..len) is only white space. */
+static int
+blank(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (!isspace((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
 static int
 detect_json(struct logreader *r, const char *name, const char *s,
     size_t len)
@@ -745,8 +757,9 @@ detect_json(struct logreader *r, const char *name, const char *s,
 		    "nor a trainer_state.json", name);
 	}
 	/* A Trainer state written on one line is still one document. */
-	if (json_is_array(json_object_get(o, "log_history")) ||
-	    !strcmp(base_name(name), "trainer_state.json"))
+	if (blank(s + linelen, len - linelen) &&
+	    (json_object_get(o, "log_history") != NULL ||
+	    !strcmp(base_name(name), "trainer_state.json")))
 		r->fmt = "hf-trainer-state";
 	else if ((t = json_string_value(json_object_get(o, "type"))) != NULL &&
 	    (!strcmp(t, "meta") || !strcmp(t, "step") || !strcmp(t, "eval")))

@@ -135,6 +135,16 @@ awk 'BEGIN { printf "{\"log_history\": ["
 run_case "hf: one line, as a file" 0 'hf-trainer-state, tag learning_rate' \
     lr-audit -s 'multistep:lr=0.1,milestones=100' "$TESTTMP/hf1/state.json"
 check "... consistent" "grep -q '\"verdict\":\"consistent\"' '$out'"
+# More lines after a first one with a log_history: JSON Lines after all.
+{ echo '{"log_history": [{"step": 0, "learning_rate": 0.5}]}'
+  awk 'BEGIN { for (s = 0; s < 100; s++)
+	printf "{\"step\": %d, \"lr\": %s}\n", s, (s < 50 ? "0.1" : "0.01") }'
+} >"$TESTTMP/hf1/lines.jsonl"
+run_case "jsonl: a first line with log_history" 0 'jsonl, tag lr, consistent' \
+    lr-audit -s 'multistep:lr=0.1,milestones=50' "$TESTTMP/hf1/lines.jsonl"
+echo '{"global_step": 5, "log_history": {"a": 1}}' >"$TESTTMP/hf1/obj.json"
+run_case "hf: one line, log_history not a list" 2 \
+    'obj.json:1: log_history is not a list' lr-audit "$TESTTMP/hf1/obj.json"
 
 # A log stepped by epochs (Keras) counts a shift in epochs, and one of a
 # single epoch is "off by one epoch".
