@@ -733,6 +733,26 @@ blank(const char *s, size_t len)
 	return 1;
 }
 
+/* The first of the later whole lines of s that is a JSON object. */
+static json_t *
+next_object(const char *s, size_t len)
+{
+	const char *p = memchr(s, '\n', len), *e, *end = s + len;
+	json_error_t je;
+	json_t *o;
+
+	for (; p != NULL && p + 1 < end; p = e) {
+		p++;
+		if ((e = memchr(p, '\n', end - p)) == NULL)
+			return NULL;	/* cut by the sample's end */
+		if ((o = json_loadb(p, e - p, 0, &je)) != NULL &&
+		    json_is_object(o))
+			return o;
+		json_decref(o);
+	}
+	return NULL;
+}
+
 static int
 detect_json(struct logreader *r, const char *name, const char *s,
     size_t len)
@@ -741,6 +761,7 @@ detect_json(struct logreader *r, const char *name, const char *s,
 	json_error_t je;
 	const char *t, *nl;
 	size_t linelen;
+	int one;		/* the first line is all the file holds */
 
 	nl = memchr(s, '\n', len);
 	linelen = nl != NULL ? (size_t)(nl - s) : len;
@@ -753,12 +774,19 @@ detect_json(struct logreader *r, const char *name, const char *s,
 			r->fmt = "hf-trainer-state";
 			return 0;
 		}
-		return lr_fail(r, "%s: JSON but neither JSON Lines of objects "
-		    "nor a trainer_state.json", name);
-	}
+		/*
+		 * JSON Lines whose first record JSON cannot hold (a NaN
+		 * written by Python): judged by the next line that parses.
+		 */
+		o = next_object(s, len);
+		if (o == NULL)
+			return lr_fail(r, "%s: JSON but neither JSON Lines of "
+			    "objects nor a trainer_state.json", name);
+		one = 0;
+	} else
+		one = blank(s + linelen, len - linelen);
 	/* A Trainer state written on one line is still one document. */
-	if (blank(s + linelen, len - linelen) &&
-	    (json_object_get(o, "log_history") != NULL ||
+	if (one && (json_object_get(o, "log_history") != NULL ||
 	    !strcmp(base_name(name), "trainer_state.json")))
 		r->fmt = "hf-trainer-state";
 	else if ((t = json_string_value(json_object_get(o, "type"))) != NULL &&

@@ -1257,7 +1257,8 @@ pick(struct audit *a)
 
 	if (a->o.tag != NULL) {
 		for (i = 0; i < a->nser; i++)
-			if (!strcmp(a->ser[i].tag, a->o.tag))
+			if (!strcmp(a->ser[i].tag, a->o.tag) &&
+			    a->ser[i].n > 0)
 				return &a->ser[i];
 		return NULL;
 	}
@@ -1477,8 +1478,16 @@ audit_run(struct audit *a, const struct sched *d, const char *from,
 		return NULL;
 	}
 	if ((a->p = pick(a)) == NULL) {
-		snprintf(err, errlen, "no learning rate tag \"%s\" in the log",
-		    a->o.tag != NULL ? a->o.tag : "");
+		for (k = 0; k < a->nser && a->ser[k].n == 0; k++)
+			;
+		if (k == a->nser && a->nbad > 0)
+			snprintf(err, errlen, "no finite learning rate in the "
+			    "log: %lld values are NaN or infinite", a->nbad);
+		else if (a->o.tag == NULL)
+			snprintf(err, errlen, "no learning rate in the log");
+		else
+			snprintf(err, errlen, "no learning rate tag \"%s\" in "
+			    "the log", a->o.tag);
 		json_decref(a->out);
 		a->out = NULL;
 		return NULL;

@@ -92,7 +92,7 @@ plotrun_load(struct plotrun *pr, const char *path, const char *format,
 		return -1;
 	shift = epoch_in_progress(logread_format(r));
 	while ((rc = logread_next(r, &p)) == 1) {
-		if (!tag_wanted(p.tag, want) || isnan(p.value))
+		if (!tag_wanted(p.tag, want) || !isfinite(p.value))
 			continue;
 		if (shift && isfinite(p.epoch) && !audit_is_lr_tag(p.tag))
 			p.epoch += 1;

@@ -172,6 +172,30 @@ flat_number(char *p, char **end, struct kv *v)
 	return 0;
 }
 
+/* NaN, Infinity or -Infinity, which JSON lacks but Python writes. */
+static int
+nonfinite(char **p, struct kv *v)
+{
+	static const struct {
+		const char	*tok;
+		double		 val;
+	} t[] = { { "NaN", NAN }, { "Infinity", INFINITY },
+	    { "-Infinity", -INFINITY } };
+	size_t i, n;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		n = strlen(t[i].tok);
+		if (!strncmp(*p, t[i].tok, n)) {
+			v->t = KV_NUM;
+			v->isint = 0;
+			v->num = t[i].val;
+			*p += n;
+			return 0;
+		}
+	}
+	return -1;
+}
+
 /* Scan a flat object in place; -1 to let jansson decide. */
 static int
 flat_parse(struct jl *st, char *line)
@@ -209,6 +233,8 @@ flat_parse(struct jl *st, char *line)
 		} else if (!strncmp(p, "false", 5)) {
 			v->t = KV_OTHER;
 			p += 5;
+		} else if (nonfinite(&p, v) == 0) {
+			/* Python's json module writes these. */
 		} else if (flat_number(p, &p, v) == -1)
 			return -1;
 		p = (char *)ws(p);

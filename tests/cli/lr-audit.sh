@@ -124,6 +124,31 @@ run_case "csv: rates not finite" 0 \
     '3 learning-rate values are not finite numbers, skipped' \
     lr-audit -s constant:lr=0.1 "$TESTTMP/nonfinite"
 check "... the first named" "grep -q '(the first: lr-SGD at step 1)' '$err'"
+mkdir -p "$TESTTMP/allnan"
+awk 'BEGIN { print "epoch,step,lr-SGD"
+    for (s = 0; s < 20; s++) printf "0,%d,%s\n", s, (s % 2 ? "nan" : "inf") }' \
+    >"$TESTTMP/allnan/metrics.csv"
+run_case "csv: no finite rate at all" 2 \
+    'no finite learning rate in the log: 20 values are NaN or infinite' \
+    lr-audit -s constant:lr=0.1 "$TESTTMP/allnan"
+run_case "... nor with the tag named" 2 \
+    'no finite learning rate in the log: 20 values are NaN or infinite' \
+    lr-audit -T lr-SGD -s constant:lr=0.1 "$TESTTMP/allnan"
+run_case "a tag not in the log" 2 'no learning rate tag "nosuch" in the log' \
+    lr-audit -T nosuch -s constant:lr=0.1 "$TESTTMP/nonfinite"
+
+# JSON Lines as Python writes them: NaN and Infinity, which JSON lacks,
+# first on line 1 (an infinite grad_norm) and then in the rate itself.
+awk 'BEGIN { for (s = 0; s < 100; s++)
+    printf "{\"step\": %d, \"grad_norm\": %s, \"lr\": %s}\n", s,
+	(s == 0 ? "Infinity" : "1.0"),
+	(s >= 20 && s < 30 ? "NaN" : (s < 50 ? "0.1" : "0.01")) }' \
+    >"$TESTTMP/python.jsonl"
+run_case "jsonl: Python's NaN and Infinity" 0 \
+    '10 learning-rate values are not finite numbers, skipped' \
+    lr-audit -s 'multistep:lr=0.1,milestones=50' "$TESTTMP/python.jsonl"
+check "... the rest audited: consistent" \
+    "grep -q '\"format\":\"jsonl\".*\"verdict\":\"consistent\"' '$out'"
 
 # A Trainer state written on one line, given as a file under any name.
 mkdir -p "$TESTTMP/hf1"
