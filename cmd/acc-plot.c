@@ -187,18 +187,18 @@ check_yrange(const char *arg)
 	    strchr(colon + 1, ':') != NULL ||
 	    (size_t)(colon - arg) >= sizeof(end[0]) ||
 	    strlen(colon + 1) >= sizeof(end[1]))
-		usage_error(synopsis, "-y %s: want lo:hi", arg);
+		usage_error(synopsis, "-y %.40s: want lo:hi", arg);
 	snprintf(end[0], sizeof(end[0]), "%.*s", (int)(colon - arg), arg);
 	snprintf(end[1], sizeof(end[1]), "%s", colon + 1);
 	for (i = 0; i < 2; i++) {
 		num[i] = strcmp(end[i], "*") != 0;
 		if (num[i] && parse_double(end[i], -1e300, 1e300, &v[i],
 		    &errstr) == -1)
-			usage_error(synopsis, "-y %s: %s: %s", arg, end[i],
-			    errstr);
+			usage_error(synopsis, "-y %.40s: %s: %s", arg,
+			    end[i], errstr);
 	}
 	if (num[0] && num[1] && !(v[0] < v[1]))
-		usage_error(synopsis, "-y %s: want lo below hi", arg);
+		usage_error(synopsis, "-y %.40s: want lo below hi", arg);
 }
 
 static void
