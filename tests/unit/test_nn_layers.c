@@ -324,17 +324,46 @@ test_conv_epi(void **state)
 		skip();		/* the CPU lacks AVX-512 */
 }
 
-/* One convolution's y, dx and dw at a given direct level. */
-static void
-conv_at_level(struct conv_case *t, int level, float *y, float *dx,
-    float *dw)
-{
-	long nw = (long)t->cv.K * t->cv.C * 9;
+/* One convolution's outputs: y, the input gradient dx and dw. */
+struct conv_outs {
+	float	*y, *dx, *dw;
+	long	 ny, nx, nw;
+};
 
-	direct_enable(level);
-	conv_forward(&t->cv, t->x, y, t->N, t->H, t->H);
-	conv_backward(&t->cv, t->x, t->r, dx, 0, t->N, t->H, t->H);
-	memcpy(dw, t->cv.dw, nw * sizeof(float));
+static void
+outs_init(struct conv_outs *o, const struct conv_case *t)
+{
+	o->ny = (long)t->cv.K * t->N * t->Ho * t->Wo;
+	o->nx = (long)t->cv.C * t->N * t->H * t->W;
+	o->nw = (long)t->cv.K * t->cv.C * t->cv.ks * t->cv.ks;
+	o->y = xmalloc(o->ny * sizeof(float));
+	o->dx = xmalloc(o->nx * sizeof(float));
+	o->dw = xmalloc(o->nw * sizeof(float));
+}
+
+static void
+outs_free(struct conv_outs *o)
+{
+	free(o->y);
+	free(o->dx);
+	free(o->dw);
+}
+
+/* The forward and backward pass of t's convolution, as things stand. */
+static void
+outs_run(struct conv_case *t, struct conv_outs *o)
+{
+	conv_forward(&t->cv, t->x, o->y, t->N, t->H, t->W);
+	conv_backward(&t->cv, t->x, t->r, o->dx, 0, t->N, t->H, t->W);
+	memcpy(o->dw, t->cv.dw, o->nw * sizeof(float));
+}
+
+static void
+outs_equal(const struct conv_outs *a, const struct conv_outs *b)
+{
+	assert_memory_equal(a->y, b->y, a->ny * sizeof(float));
+	assert_memory_equal(a->dx, b->dx, a->nx * sizeof(float));
+	assert_memory_equal(a->dw, b->dw, a->nw * sizeof(float));
 }
 
 /*
@@ -345,28 +374,18 @@ static void
 level_bitwise(int C, int K, int N, int H)
 {
 	struct conv_case t;
-	long ny = (long)K * N * H * H, nx = (long)C * N * H * H;
-	long nw = (long)K * C * 9;
-	float *y1, *dx1, *dw1, *y2, *dx2, *dw2;
+	struct conv_outs a, b;
 
 	conv_case_init(&t, C, K, 3, 1, 1, N, H);
-	y1 = xmalloc(ny * sizeof(float));
-	y2 = xmalloc(ny * sizeof(float));
-	dx1 = xmalloc(nx * sizeof(float));
-	dx2 = xmalloc(nx * sizeof(float));
-	dw1 = xmalloc(nw * sizeof(float));
-	dw2 = xmalloc(nw * sizeof(float));
-	conv_at_level(&t, 1, y1, dx1, dw1);
-	conv_at_level(&t, 2, y2, dx2, dw2);
-	assert_memory_equal(y1, y2, ny * sizeof(float));
-	assert_memory_equal(dx1, dx2, nx * sizeof(float));
-	assert_memory_equal(dw1, dw2, nw * sizeof(float));
-	free(y1);
-	free(y2);
-	free(dx1);
-	free(dx2);
-	free(dw1);
-	free(dw2);
+	outs_init(&a, &t);
+	outs_init(&b, &t);
+	direct_enable(1);
+	outs_run(&t, &a);
+	direct_enable(2);
+	outs_run(&t, &b);
+	outs_equal(&a, &b);
+	outs_free(&a);
+	outs_free(&b);
 	conv_case_free(&t);
 }
 
@@ -387,18 +406,6 @@ test_conv_levels_bitwise(void **state)
 	par_setup(1);
 }
 
-/* One convolution's y, dx and dw with the stride-2 permutes on or off. */
-static void
-conv_with_simd(struct conv_case *t, int on, float *y, float *dx, float *dw)
-{
-	long nw = (long)t->cv.K * t->cv.C * t->cv.ks * t->cv.ks;
-
-	conv_enable_simd(on);
-	conv_forward(&t->cv, t->x, y, t->N, t->H, t->H);
-	conv_backward(&t->cv, t->x, t->r, dx, 0, t->N, t->H, t->H);
-	memcpy(dw, t->cv.dw, nw * sizeof(float));
-}
-
 /*
  * Stride-2 im2col and col2im move the same values, and add them in the
  * same order, with and without the AVX-512 permutes (where the CPU lacks
@@ -410,32 +417,21 @@ static void
 s2_bitwise(int C, int K, int ks, int p, int N, int H)
 {
 	struct conv_case t;
-	long ny, nx, nw = (long)K * C * ks * ks;
-	float *y1, *dx1, *dw1, *y2, *dx2, *dw2;
+	struct conv_outs a, b;
 
 	conv_case_init(&t, C, K, ks, 2, p, N, H);
-	ny = (long)K * N * t.Ho * t.Wo;
-	nx = (long)C * N * H * H;
-	y1 = xmalloc(ny * sizeof(float));
-	y2 = xmalloc(ny * sizeof(float));
-	dx1 = xmalloc(nx * sizeof(float));
-	dx2 = xmalloc(nx * sizeof(float));
-	dw1 = xmalloc(nw * sizeof(float));
-	dw2 = xmalloc(nw * sizeof(float));
-	conv_with_simd(&t, 0, y1, dx1, dw1);
-	conv_with_simd(&t, 1, y2, dx2, dw2);
-	assert_memory_equal(y1, y2, ny * sizeof(float));
-	assert_memory_equal(dx1, dx2, nx * sizeof(float));
-	assert_memory_equal(dw1, dw2, nw * sizeof(float));
+	outs_init(&a, &t);
+	outs_init(&b, &t);
+	conv_enable_simd(0);
+	outs_run(&t, &a);
+	conv_enable_simd(1);
+	outs_run(&t, &b);
+	outs_equal(&a, &b);
 	/* And both are the convolution. */
-	conv_forward_ref(&t.cv, t.x, y1, N, H, H);
-	assert_true(rel_diff(y2, y1, ny) < 1e-5);
-	free(y1);
-	free(y2);
-	free(dx1);
-	free(dx2);
-	free(dw1);
-	free(dw2);
+	conv_forward_ref(&t.cv, t.x, a.y, N, H, H);
+	assert_true(rel_diff(b.y, a.y, a.ny) < 1e-5);
+	outs_free(&a);
+	outs_free(&b);
 	conv_case_free(&t);
 }
 
@@ -454,32 +450,21 @@ static void
 test_conv_threads_bitwise(void **state)
 {
 	struct conv_case t;
-	long ny, nx, nw;
-	float *y1, *dx1, *dw1;
+	struct conv_outs a, b;
 
 	conv_case_init(&t, 16, 32, 3, 1, 1, 9, 8);
-	ny = (long)32 * 9 * 64;
-	nx = (long)16 * 9 * 64;
-	nw = 32L * 16 * 9;
-	y1 = xmalloc(ny * sizeof(float));
-	dx1 = xmalloc(nx * sizeof(float));
-	dw1 = xmalloc(nw * sizeof(float));
+	outs_init(&a, &t);
+	outs_init(&b, &t);
 	conv_set_tile(128);
 	par_setup(1);
-	conv_forward(&t.cv, t.x, y1, 9, 8, 8);
-	conv_backward(&t.cv, t.x, t.r, dx1, 0, 9, 8, 8);
-	memcpy(dw1, t.cv.dw, nw * sizeof(float));
+	outs_run(&t, &a);
 	par_setup(2);
-	conv_forward(&t.cv, t.x, t.y, 9, 8, 8);
-	conv_backward(&t.cv, t.x, t.r, t.dx, 0, 9, 8, 8);
-	assert_memory_equal(y1, t.y, ny * sizeof(float));
-	assert_memory_equal(dx1, t.dx, nx * sizeof(float));
-	assert_memory_equal(dw1, t.cv.dw, nw * sizeof(float));
+	outs_run(&t, &b);
+	outs_equal(&a, &b);
 	par_setup(1);
 	conv_set_tile(0);
-	free(y1);
-	free(dx1);
-	free(dw1);
+	outs_free(&a);
+	outs_free(&b);
 	conv_case_free(&t);
 }
 
