@@ -17,7 +17,7 @@
 #include <immintrin.h>
 #endif
 
-#define MB	8	/* rows of C a block */
+#define MB	GEMM_MB	/* rows of C a block */
 
 int
 gemm_cpu(void)

@@ -7,11 +7,14 @@
 
 #include <stddef.h>
 
+/* Rows of A a packed block holds. */
+#define GEMM_MB		8
+
 /* Whether the CPU runs gemm_run (AVX-512 F). */
 int	gemm_cpu(void);
 
-/* Floats of A (M x K) packed: blocks of 8 rows, [M/8][K][8], zeros past
-   M. */
+/* Floats of A (M x K) packed: blocks of GEMM_MB rows, [M/8][K][8], zeros
+   past M. */
 size_t	gemm_pack_len(int M, int K);
 /* Pack A[m][k] = A[m lda + k], or A[k lda + m] with trans. */
 void	gemm_pack(const float *A, long lda, int trans, int M, int K,

@@ -34,7 +34,7 @@
 #include <immintrin.h>
 #endif
 
-#define WKB	8	/* output channels per block of gemm.c's packing */
+#define WKB	GEMM_MB	/* output channels per block of gemm.c's packing */
 #define BLOCKS	192	/* blocks (of 2x2 outputs) a pass, about */
 
 int
@@ -59,7 +59,7 @@ wino_fits(int C, int H, int W)
 size_t
 wino_weights_len(int K, int C)
 {
-	return (size_t)16 * ((K + WKB - 1) / WKB * WKB) * C;
+	return 16 * gemm_pack_len(K, C);
 }
 
 void
